@@ -1,0 +1,14 @@
+"""zhengji-kg: an explainable, rule-based knowledge-graph builder for Chinese policy documents on 政绩观.
+
+>>> import zhengji_kg
+>>> kg = zhengji_kg.build(["corpus"])          # doctest: +SKIP
+>>> kg.rdf().serialize(format="turtle")        # rdflib.Graph  # doctest: +SKIP
+>>> kg.networkx()                              # networkx.MultiDiGraph  # doctest: +SKIP
+"""
+
+__version__ = "0.1.0"
+
+from .pipeline import build, extract_document  # noqa: E402
+from .rules import load_rules  # noqa: E402
+
+__all__ = ["__version__", "build", "extract_document", "load_rules"]

@@ -1,0 +1,210 @@
+"""The ``zhengji-kg`` command: a thin layer of verbs over the Python API."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_SKIPPED = 3  # some files were skipped (reported by name); the rest were built
+
+
+def _rules(lexicon: tuple[str, ...]):
+    from .rules import RuleError, load_rules
+
+    try:
+        return load_rules(extra_lexicons=[Path(p) for p in lexicon])
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zhengji-kg")
+def main() -> None:
+    """Build an explainable knowledge graph of 政绩观 policy documents.
+
+    \b
+    zhengji-kg build                       # corpus/ → output/graph.ttl + output/graph.html
+    zhengji-kg build DOCS -o OUT           # any folder of .txt/.md/.html/.docx
+    zhengji-kg validate OUT/graph.ttl      # SHACL check against ontology/shapes.ttl
+    zhengji-kg evaluate DOCS --gold GOLD   # precision / recall / F1 against gold YAML
+    zhengji-kg explain "一句话"             # what every rule finds in a sentence
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Output folder: graph.ttl (the data graph) and graph.html (the interactive page).")
+@click.option("--lexicon", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="An extra lexicon YAML (same shape as ontology/lexicon.yaml); repeatable.")
+@click.option("--max-nodes", default=400, show_default=True, help="Nodes shown on the HTML page (most important first).")
+@click.option("--strict", is_flag=True, help="Fail on the first file that cannot be read instead of skipping it.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def build(paths: tuple[Path, ...], out: Path, lexicon: tuple[str, ...], max_nodes: int, strict: bool,
+          quiet: bool) -> None:
+    """Build the knowledge graph of PATHS (default: corpus/) into OUT.
+
+    Every file that cannot be read is reported by name with the reason and skipped; the others are
+    built. Exit code 0 when every file was read, 3 when some were skipped.
+
+    \b
+    Example:
+      zhengji-kg build ../shared/corpus/seeds -o /tmp/seeds-kg
+    """
+    from tqdm import tqdm
+
+    from .ingest import iter_corpus_files
+    from .output import write_atomic
+    from .pipeline import build as build_graph
+    from .viz import render_html
+
+    if not paths:
+        if not Path("corpus").is_dir():
+            raise click.ClickException("no PATHS given and no corpus/ folder here; try: zhengji-kg build DOCS -o OUT")
+        paths = (Path("corpus"),)
+    rules = _rules(lexicon)
+    total = sum(1 for _ in iter_corpus_files(paths))
+    if total == 0:
+        raise click.ClickException(f"no .txt/.md/.html/.htm/.docx files under {', '.join(map(str, paths))}")
+    bar = tqdm(total=total, unit="doc", disable=quiet or None, file=sys.stderr, desc="building")
+
+    def progress(i: int, n: int, name: str) -> None:
+        bar.set_postfix_str(name[-30:], refresh=False)
+        bar.update(1)
+
+    t0 = time.perf_counter()
+    kg = build_graph(paths, rules, progress=progress)
+    bar.close()
+    report = kg.report
+    assert report is not None
+    for name, reason in report.skipped:
+        click.echo(f"skipped {name}: {reason}", err=True)
+        if strict:
+            raise click.ClickException(f"{name}: {reason} (--strict)")
+    if not report.read:
+        raise click.ClickException("no document could be read; nothing written")
+    from .rdf import sorted_ntriples  # noqa: F401  (documented determinism)
+
+    g = kg.rdf()
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "graph.ttl", g.serialize(format="turtle"))
+    html = render_html(kg, max_nodes=max_nodes, title=f"zhengji-kg — {', '.join(p.name for p in paths)}")
+    write_atomic(out / "graph.html", html)
+    counts = kg.counts()
+    seconds = time.perf_counter() - t0
+    click.echo(f"documents: {len(report.read)} read, {len(report.skipped)} skipped")
+    click.echo("entities:  " + ", ".join(f"{k} {v}" for k, v in counts["entities"].items()))
+    click.echo("relations: " + ", ".join(f"{k} {v}" for k, v in counts["relations"].items()))
+    click.echo(f"triples:   {len(g)}")
+    click.echo(f"seconds:   {seconds:.1f}")
+    click.echo(f"graph:     {out / 'graph.ttl'}")
+    click.echo(f"page:      {(out / 'graph.html').resolve().as_uri()}")
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+def _load_graph(path: Path):
+    from rdflib import Graph
+
+    p = path / "graph.ttl" if path.is_dir() else path
+    if not p.is_file():
+        raise click.ClickException(f"{p} not found; run zhengji-kg build first")
+    try:
+        return Graph().parse(p)
+    except Exception as exc:  # rdflib raises many parser types
+        raise click.ClickException(f"{p}: not a readable RDF file: {exc}") from exc
+
+
+@main.command()
+@click.argument("graph", type=click.Path(exists=True, path_type=Path), default=Path("output"))
+def validate(graph: Path) -> None:
+    """Check GRAPH (a build folder or a .ttl file) against the SHACL shapes in ontology/shapes.ttl."""
+    from .validate import validate as run
+
+    ok, text = run(_load_graph(graph))
+    if ok:
+        click.echo("conforms: the graph passes ontology/shapes.ttl")
+        return
+    click.echo(text)
+    raise click.ClickException("the graph does not conform to ontology/shapes.ttl")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--gold", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of gold YAML files, one per document (see shared/gold/GUIDELINES.md).")
+@click.option("--lexicon", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Extra lexicon YAML.")
+@click.option("--details/--no-details", default=True, show_default=True, help="List the misses and the extras.")
+def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], details: bool) -> None:
+    """Build PATHS and score entities per type and relations against GOLD (P, R, F1).
+
+    \b
+    Example:
+      zhengji-kg evaluate ../shared/corpus/seeds --gold ../shared/gold/seeds
+    """
+    from .evaluate import evaluate as run
+    from .evaluate import format_table
+    from .pipeline import build as build_graph
+
+    kg = build_graph(paths, _rules(lexicon))
+    try:
+        scores = run(kg, gold)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_table(scores))
+    if details:
+        for t, s in scores.items():
+            if s.misses:
+                click.echo(f"\n{t} misses ({len(s.misses)}):")
+                for m in s.misses:
+                    click.echo(f"  - {m}")
+            if s.extras:
+                click.echo(f"\n{t} extras ({len(s.extras)}):")
+                for m in s.extras:
+                    click.echo(f"  + {m}")
+
+
+@main.command()
+@click.argument("sentence", required=False)
+@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Explain every sentence of this document instead.")
+@click.option("--lexicon", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Extra lexicon YAML.")
+def explain(sentence: str | None, file_: Path | None, lexicon: tuple[str, ...]) -> None:
+    """Show what every rule finds in SENTENCE: mentions with spans and rule ids, relations with their rule.
+
+    \b
+    Example:
+      zhengji-kg explain "精准落实“三个区分开来”要求，探索建立容错免责备案机制。"
+    """
+    from .ingest import read_document, to_simplified
+    from .model import Document
+    from .pipeline import extract_document
+
+    rules = _rules(lexicon)
+    if file_:
+        doc = read_document(file_, file_.parent)
+    elif sentence:
+        text = to_simplified(sentence)
+        doc = Document(id="explain", path="-", text=text, original_text=sentence)
+    else:
+        raise click.UsageError("give a SENTENCE or --file")
+    doc = extract_document(doc, rules)
+    for sent in doc.sentences:
+        ms = [m for m in doc.mentions if sent.start <= m.start < sent.end]
+        rs = [r for r in doc.relations if r.sentence.start == sent.start and r.predicate != "relatedTo"]
+        if file_ and not ms:
+            continue
+        click.echo(f"[{sent.start}:{sent.end}] {sent.text}")
+        for m in ms:
+            extra = f" → {m.key}" if m.key != m.surface else ""
+            code = f" ({m.code})" if m.code else ""
+            click.echo(f"  {m.type:<13}{m.surface}{extra}{code}  [{m.start}:{m.end}]  {m.rule}")
+        for r in rs:
+            click.echo(f"  {r.subject[1]} —{r.predicate}→ {r.object[1]}  ({r.modality})  {r.rule}")
+
+

@@ -1,0 +1,191 @@
+"""Mechanism names found by their head (…机制, …制度, …清单, …档案 …) with the left boundary found by rule.
+
+Walking left from the head over jieba tokens, a name stops at a trigger verb (建立, 健全 …), a modifier
+(有效, 进一步 …), a scope noun (…事项), a function word, punctuation outside quotation marks, or an
+organization's name. Coordinated names sharing one head are expanded (A和B机制 → A机制 + B机制;
+A、B、C等工作机制 → three).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..model import Document, Mention, Sentence
+from ..segment import tokens
+from . import register
+from .context import Context
+from .patterns import clean_label
+
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
+_CONJ = {"和", "与", "及", "、", "以及"}
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    label: str
+    head: str
+    aliases: tuple[str, ...]
+    coordinated: bool
+
+
+def _head_regex(rule: dict) -> re.Pattern[str]:
+    heads = sorted(rule.get("heads") or [], key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, heads)) + ")+(?![化性])")
+
+
+def _walk_left(sent: Sentence, toks: list[tuple[str, int, int]], idx: int, ctx: Context,
+               head_generic: bool) -> tuple[int, int]:
+    """Return (name start offset in sentence, index of the token that stopped the walk)."""
+    w = ctx.rules.words
+    stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
+    start = toks[idx + 1][1] if idx + 1 < len(toks) else len(sent.text)
+    in_quote = False
+    i = idx
+    collected = 0
+    while i >= 0:
+        word, s, e = toks[i]
+        abs_s = sent.start + s
+        if any(os <= abs_s < oe for os, oe in ctx.org_spans):
+            break
+        if word in ("”", '"') and not in_quote:
+            in_quote = True
+        elif word in ("“",) and in_quote:
+            in_quote = False
+            start = s
+            i -= 1
+            collected += 1
+            continue
+        if in_quote:
+            if word in "。！？\n":
+                break
+            start = s
+            i -= 1
+            continue
+        if not _NAME_CHAR.fullmatch(word) or word == "、":
+            break
+        if word in triggers and collected == 0 and not head_generic and len(word) == 2 and word in {"落实", "推进", "执行"}:
+            start = s  # 决策部署落实机制: a verb right before the head belongs to the name
+            collected += 1
+            i -= 1
+            continue
+        if word in triggers or word in mods or word in scopes or word in stops:
+            break
+        start = s
+        collected += 1
+        i -= 1
+    return start, i
+
+
+def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
+    """All head-based names in the document, with coordination expanded."""
+    cache = doc.__dict__.setdefault("_mech_cache", {})
+    key = (rule["id"], ctx.rules.digest)
+    if key in cache:
+        return cache[key]
+    rx = _head_regex(rule)
+    generic = set(rule.get("generic") or [])
+    max_chars = int(rule.get("max_chars", 24))
+    min_chars = int(rule.get("min_chars", 2))
+    out: list[Found] = []
+    for sent in doc.sentences:
+        if not rx.search(sent.text):
+            continue
+        toks = tokens(sent.text, ctx.jieba_words)
+        for m in rx.finditer(sent.text):
+            hs, he = m.span()
+            head = m.group()
+            # split the token that straddles the head start, if any
+            idx = max((i for i, (_, s, _e) in enumerate(toks) if s < hs), default=-1)
+            local = list(toks)
+            if idx >= 0 and local[idx][2] > hs:
+                w, s, _e = local[idx]
+                local[idx] = (w[: hs - s], s, hs)
+            name_start, stop_i = _walk_left(sent, local, idx, ctx, head in generic)
+            raw = sent.text[name_start:he]
+            label = clean_label(raw)
+            stop_word = local[stop_i][0] if stop_i >= 0 else ""
+            # "X的 + generic head": 五位一体的制度体系 → 五位一体制度体系
+            if label == head and head in generic and stop_word == "的" and stop_i > 0:
+                s2, stop_i2 = _walk_left(sent, local, stop_i - 1, ctx, False)
+                if s2 < local[stop_i][1]:
+                    raw = sent.text[s2:he]
+                    label = clean_label(raw.replace("的", "", 1)) if raw.count("的") == 1 else clean_label(raw)
+                    name_start, stop_i = s2, stop_i2
+                    stop_word = local[stop_i][0] if stop_i >= 0 else ""
+            aliases = []
+            q = re.search(r"[“\"]([^”\"]{2,20})[”\"]", raw)
+            if q:
+                aliases.append(clean_label(q.group(1)))
+            if "的" in raw:
+                aliases.append(clean_label(raw))
+            ok = label not in generic and len(label) - len(head) >= min_chars and len(label) <= max_chars
+            if ok:
+                # verb coordination inside a name: 防范和纠治政绩观偏差工作机制
+                if stop_word in ("和", "与") and stop_i > 0 and _is_verb(local[stop_i - 1][0]) \
+                        and _is_verb(local[stop_i + 1][0] if stop_i + 1 < len(local) else ""):
+                    name_start = local[stop_i - 1][1]
+                    label = clean_label(sent.text[name_start:he])
+                    stop_i -= 2
+                    stop_word = local[stop_i][0] if stop_i >= 0 else ""
+                out.append(Found(sent.start + name_start, sent.start + he, label, head, tuple(aliases), False))
+            # coordination: conjuncts to the left share this head
+            base_head = _base_head(head)
+            if stop_word in _CONJ or stop_word == "等":
+                j = stop_i
+                if stop_word == "等":
+                    j = stop_i  # "A、B、C等工作机制": conjuncts end right before 等
+                while j >= 0 and local[j][0] in (_CONJ | {"等"}):
+                    cs, cstop = _walk_left(sent, local, j - 1, ctx, False)
+                    conj_end = local[j][1]
+                    conj = clean_label(sent.text[cs:conj_end])
+                    if not conj or len(conj) < 2 or conj in generic or len(conj) > max_chars:
+                        break
+                    if conj.endswith(base_head):
+                        label2, als = conj, ()
+                    else:
+                        label2, als = conj + base_head, (conj, conj + head) if head != base_head else (conj,)
+                    out.append(Found(sent.start + cs, sent.start + conj_end, label2, base_head, als, True))
+                    j = cstop
+                    if j < 0 or local[j][0] not in _CONJ:
+                        break
+    cache[key] = out
+    return out
+
+
+def _base_head(head: str) -> str:
+    for h in ("机制", "制度", "体系", "办法", "清单", "档案", "台账", "平台", "队伍"):
+        if head.endswith(h):
+            return h
+    return head
+
+
+def _is_verb(word: str) -> bool:
+    if len(word) != 2:
+        return False
+    import jieba.posseg
+
+    flag = jieba.posseg.dt.word_tag_tab.get(word, "")
+    return flag.startswith("v")
+
+
+@register("mechanism_head")
+def head_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    for f in find_mechanisms(doc, rule, ctx):
+        if not f.coordinated:
+            yield Mention(type="mechanism", surface=f.label, key=f.label, start=f.start, end=f.end,
+                          rule=rule["id"], aliases=f.aliases)
+
+
+@register("mechanism_coordination")
+def coordination_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    head_rule = next((r for r in ctx.rules.mention_rules if r.get("kind") == "mechanism_head"), None)
+    if head_rule is None:
+        return
+    for f in find_mechanisms(doc, head_rule, ctx):
+        if f.coordinated:
+            yield Mention(type="mechanism", surface=f.label, key=f.label, start=f.start, end=f.end,
+                          rule=rule["id"], aliases=f.aliases)

@@ -1,0 +1,174 @@
+"""Merge: per-document results → one in-memory graph model, and its networkx view."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .gazetteer import gazetteer
+from .model import Document, Mention, Relation
+from .rules import RuleSet
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import rdflib
+
+    from .pipeline import BuildReport
+
+EntityKey = tuple[str, str]
+
+
+@dataclass
+class EntityRecord:
+    type: str
+    key: str
+    labels: Counter[str] = field(default_factory=Counter)
+    sources: set[str] = field(default_factory=set)
+    rules: set[str] = field(default_factory=set)
+    category: str = ""
+    subtype: str = ""
+    code: str = ""
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    source: str
+    sentence: str
+    start: int
+    end: int
+    rule: str
+    modality: str = "reported"
+
+
+class KnowledgeGraph:
+    """Entities, sources and relations with their evidence; exports to rdflib and networkx."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.entities: dict[EntityKey, EntityRecord] = {}
+        self.sources: dict[str, dict[str, str]] = {}
+        self.relations: dict[tuple[EntityKey, str, EntityKey], list[Evidence]] = {}
+        self.documents: dict[str, Document] = {}
+        self.report: BuildReport | None = None
+        self._first_sentence: dict[tuple[EntityKey, str], Evidence] = {}
+
+    # ------------------------------------------------------------ merge
+    def add(self, doc: Document) -> None:
+        self.sources[doc.id] = dict(doc.metadata)
+        self.documents[doc.id] = doc
+        for m in doc.mentions:
+            self._add_mention(doc, m)
+        for r in doc.relations:
+            self._add_relation(doc, r)
+
+    def _entity(self, etype: str, key: str) -> EntityRecord:
+        rec = self.entities.get((etype, key))
+        if rec is None:
+            rec = self.entities[(etype, key)] = EntityRecord(etype, key)
+            lex = self.rules.by_key.get((etype, key))
+            if lex:
+                rec.category = lex.category
+        return rec
+
+    def _add_mention(self, doc: Document, m: Mention) -> None:
+        rec = self._entity(m.type, m.key)
+        rec.labels[m.surface] += 1
+        for a in m.aliases:
+            rec.labels[a] += 0
+        rec.sources.add(doc.id)
+        rec.rules.add(m.rule)
+        rec.count += 1
+        if m.code:
+            rec.code = m.code
+        if m.subtype and not rec.subtype:
+            rec.subtype = m.subtype
+        if m.category and not rec.category:
+            rec.category = m.category
+        k = ((m.type, m.key), doc.id)
+        if k not in self._first_sentence:
+            sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
+            if sent:
+                self._first_sentence[k] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule)
+
+    def _add_relation(self, doc: Document, r: Relation) -> None:
+        ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
+        self.relations.setdefault((r.subject, r.predicate, r.object), []).append(ev)
+
+    def finish(self) -> None:
+        """Corpus-level steps after all documents: hierarchy (partOf, broader), weights, sorting."""
+        g = gazetteer()
+        for (etype, key), rec in list(self.entities.items()):
+            if etype == "place" and rec.code:
+                child: EntityKey = ("place", key)
+                for parent_code in g.ancestors(rec.code):
+                    d = g.divisions[parent_code]
+                    prec = self._entity("place", d.label)
+                    prec.code, prec.subtype = d.code, d.level
+                    prec.labels[d.name] += 0
+                    self._derived(child, "partOf", ("place", d.label), "partOf.gazetteer")
+                    child = ("place", d.label)
+            if etype in ("concept", "mechanism"):
+                broader = self._broader(etype, key)
+                if broader:
+                    self._entity(etype, broader)
+                    self._derived((etype, key), "broader", (etype, broader), broader_rule(self.rules, etype, key))
+        for ev in self.relations.values():
+            ev.sort(key=lambda e: (e.source, e.start, e.rule))
+
+    def _broader(self, etype: str, key: str) -> str:
+        lex = self.rules.by_key.get((etype, key))
+        if lex and lex.broader and lex.broader != key:
+            return lex.broader
+        if etype == "mechanism":
+            for fam in self.rules.rules.get("families") or []:
+                if fam["contains"] in key and key.endswith(tuple(fam["head"])) and key != fam["broader"]:
+                    return fam["broader"]
+        return ""
+
+    def _derived(self, child: EntityKey, pred: str, parent: EntityKey, rule: str) -> None:
+        """A relation known from the gazetteer or lexicon: its evidence is each source's first mention."""
+        evs = [ev for (k, _src), ev in sorted(self._first_sentence.items()) if k == child]
+        if not evs:
+            return
+        self.relations.setdefault((child, pred, parent), []).extend(
+            Evidence(e.source, e.sentence, e.start, e.end, rule) for e in evs
+        )
+        for e in evs:
+            self._first_sentence.setdefault((parent, e.source), Evidence(e.source, e.sentence, e.start, e.end, rule))
+
+    # ------------------------------------------------------------ views
+    def label(self, key: EntityKey) -> str:
+        return key[1]
+
+    def counts(self) -> dict[str, Any]:
+        ent = Counter(t for t, _ in self.entities)
+        rel = Counter(p for _, p, _ in self.relations)
+        return {"entities": dict(sorted(ent.items())), "relations": dict(sorted(rel.items()))}
+
+    def rdf(self) -> rdflib.Graph:
+        from .rdf import to_rdf
+
+        return to_rdf(self)
+
+    def networkx(self) -> nx.MultiDiGraph:
+        """Entities as nodes (type, label, count), relations as keyed edges with an evidence count weight."""
+        import networkx as nx
+
+        from .rdf import entity_iri
+
+        g = nx.MultiDiGraph()
+        for (etype, key), rec in sorted(self.entities.items()):
+            g.add_node(str(entity_iri(etype, key)), label=key, type=etype, count=rec.count,
+                       sources=len(rec.sources), aliases=";".join(sorted(a for a in rec.labels if a != key)),
+                       code=rec.code, category=rec.category)
+        for (s, p, o), evs in sorted(self.relations.items()):
+            g.add_edge(str(entity_iri(*s)), str(entity_iri(*o)), key=p, type=p, weight=len(evs),
+                       rules=";".join(sorted({e.rule for e in evs})))
+        return g
+
+
+def broader_rule(rules: RuleSet, etype: str, key: str) -> str:
+    lex = rules.by_key.get((etype, key))
+    return "broader.lexicon" if lex and lex.broader else "broader.name-family"

@@ -1,0 +1,334 @@
+"""Ingest: corpus files → ``Document`` (decoded, boilerplate removed, folded to simplified, with metadata).
+
+Encodings are detected by charset-normalizer, traditional characters are folded with OpenCC, HTML is
+cleaned with BeautifulSoup; the boilerplate patterns themselves are data (``ontology/boilerplate.yaml``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .model import Document
+from .resources import ontology_path
+
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
+SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml")
+CJK_ENCODINGS = ["gb18030", "big5", "utf_16", "utf_16_le", "utf_16_be", "utf_8"]
+
+
+class IngestError(Exception):
+    """A document that cannot be read; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    drop_lines: list[tuple[str, re.Pattern[str]]]
+    drop_inline: list[tuple[str, re.Pattern[str]]]
+    metadata: list[tuple[str, re.Pattern[str]]]
+
+
+@lru_cache(maxsize=4)
+def load_boilerplate(path: str | None = None) -> Boilerplate:
+    """Compile the boilerplate patterns once; a broken pattern is reported with its id."""
+    p = Path(path) if path else ontology_path("boilerplate.yaml")
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for section in ("drop_lines", "drop_inline", "metadata"):
+        compiled = []
+        for item in data.get(section, []) or []:
+            try:
+                compiled.append((item["id"], re.compile(item["pattern"], re.M)))
+            except (KeyError, TypeError, re.error) as exc:
+                raise ValueError(f"{p}: {section} entry {item!r}: {exc}") from exc
+        out[section] = compiled
+    return Boilerplate(out["drop_lines"], out["drop_inline"], out["metadata"])
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str]:
+    """Return (text, encoding). BOMs first, then strict UTF-8, then charset-normalizer among CJK codecs."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    if b"\x00" in raw[:4000]:
+        # UTF-16 without BOM: many NULs in alternating positions; anything else with NULs is binary.
+        even = raw[0:4000:2].count(0)
+        odd = raw[1:4000:2].count(0)
+        if max(even, odd) > len(raw[:4000]) // 8:
+            codec = "utf_16_be" if even > odd else "utf_16_le"
+            try:
+                return raw.decode(codec), codec
+            except UnicodeDecodeError:
+                pass
+        raise IngestError("binary data (NUL bytes), not text")
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=CJK_ENCODINGS).best()
+    if best is None:
+        raise IngestError("unknown text encoding (tried UTF-8, UTF-16, GB18030, Big5)")
+    text = str(best)
+    if text.count("\ufffd") > max(3, len(text) // 100):
+        raise IngestError(f"text does not decode cleanly as {best.encoding}")
+    return text, best.encoding
+
+
+# ---------------------------------------------------------------- formats
+
+
+def _read_html(raw: bytes) -> tuple[str, dict[str, str]]:
+    from bs4 import BeautifulSoup
+
+    text, _ = decode_bytes(raw)
+    soup = BeautifulSoup(text, "lxml")
+    meta: dict[str, str] = {}
+    if soup.title and soup.title.string:
+        meta["title"] = soup.title.string.strip()
+    for tag in soup.find_all("meta"):
+        name = (tag.get("name") or tag.get("property") or "").lower()
+        content = (tag.get("content") or "").strip()
+        if not content:
+            continue
+        if name in ("author", "article:author"):
+            meta.setdefault("author", content)
+        elif name in ("publishdate", "pubdate", "date", "article:published_time"):
+            meta.setdefault("date", content)
+        elif name in ("source", "publisher", "og:site_name"):
+            meta.setdefault("publisher", content)
+        elif name in ("og:url",):
+            meta.setdefault("url", content)
+    for bad in soup(["script", "style", "noscript", "template", "iframe", "nav", "header", "footer", "form"]):
+        bad.decompose()
+    body = soup.body or soup
+    h1 = body.find("h1")
+    if h1 and h1.get_text(strip=True):
+        meta["title"] = h1.get_text(strip=True)
+    return body.get_text("\n"), meta
+
+
+def _read_docx(path: Path) -> tuple[str, dict[str, str]]:
+    import zipfile
+
+    import docx
+
+    try:
+        d = docx.Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise IngestError(f"not a readable .docx ({exc.__class__.__name__}: {exc})") from exc
+    meta = {}
+    cp = d.core_properties
+    if cp.title:
+        meta["title"] = cp.title
+    if cp.author:
+        meta["author"] = cp.author
+    paragraphs = [p.text for p in d.paragraphs]
+    for table in d.tables:
+        for row in table.rows:
+            paragraphs.append("　".join(c.text for c in row.cells))
+    return "\n".join(paragraphs), meta
+
+
+def _read_markdown(text: str) -> str:
+    text = re.sub(r"^\s{0,3}#{1,6}\s*", "", text, flags=re.M)
+    text = re.sub(r"^\s*[-*+]\s+", "", text, flags=re.M)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return text
+
+
+# ---------------------------------------------------------------- cleaning
+
+_TERMINAL = "。！？!?；;：:”」』）)…"
+_PAGE_SPLIT = re.compile(r"^(\d{1,3})、")
+
+
+def _join_page_splits(lines: list[str]) -> list[str]:
+    """Undo the ``N、`` page-split markers of document-sharing sites.
+
+    Such sites cut the text into pages and start each with "N、", often mid-sentence or mid-word. A
+    numbered list looks the same, so the markers count as page splits only when at least three lines
+    start with consecutive numbers from 1 and most of the lines before them end without punctuation.
+    """
+    numbered = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := _PAGE_SPLIT.match(line))]
+    if len(numbered) < 3:
+        return lines
+    seq = [n for _, n in numbered]
+    if seq[0] not in (1, 2) or any(b != a + 1 for a, b in zip(seq, seq[1:], strict=False)):
+        return lines
+    cut = 0
+    for i, _ in numbered:
+        prev = lines[i - 1].rstrip() if i > 0 else ""
+        if prev and prev[-1] not in _TERMINAL:
+            cut += 1
+    if cut * 2 < len(numbered):
+        return lines
+    out: list[str] = []
+    starts = {i for i, _ in numbered}
+    for i, line in enumerate(lines):
+        if i in starts:
+            body = _PAGE_SPLIT.sub("", line, count=1)
+            if out and out[-1] and out[-1].rstrip()[-1:] not in _TERMINAL:
+                out[-1] = out[-1].rstrip() + body.lstrip()
+            else:
+                out.append(body)
+        else:
+            out.append(line)
+    return out
+
+
+def clean_text(text: str, bp: Boilerplate | None = None) -> tuple[str, dict[str, str]]:
+    """Remove web-copy boilerplate; return (clean text, metadata read from the removed lines)."""
+    bp = bp or load_boilerplate()
+    meta: dict[str, str] = {}
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
+    text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    for _, rx in bp.metadata:
+        for m in rx.finditer(text):
+            for k, v in m.groupdict().items():
+                if v and k not in meta:
+                    meta[k] = v.strip()
+    for _, rx in bp.drop_inline:
+        text = rx.sub("", text)
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if any(rx.search(stripped) for _, rx in bp.drop_lines):
+            continue
+        if any(rx.search(stripped) for _, rx in bp.metadata) and len(stripped) < 160:
+            continue
+        if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", stripped):
+            continue
+        lines.append(stripped)
+    lines = _join_page_splits(lines)
+    # A title line repeated (banner + heading) is kept once.
+    deduped: list[str] = []
+    for line in lines:
+        if deduped and line == deduped[-1]:
+            continue
+        deduped.append(line)
+    return "\n".join(deduped), meta
+
+
+# ---------------------------------------------------------------- metadata
+
+
+def normalise_date(value: str) -> str | None:
+    """'2024-10-29', '2026/2/26 20:48', '2024年10月29日' → ISO date, or None."""
+    m = re.search(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})", value)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+def _guess_title(text: str) -> str | None:
+    for line in text.split("\n")[:3]:
+        line = line.strip().strip("《》“”\"")
+        if 4 <= len(line) <= 60 and not re.search(r"[。！？!?]$", line):
+            return line
+    return None
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """Metadata overrides from ``NAME.meta.yaml`` beside ``NAME.ext`` (title, date, publisher, url, …)."""
+    for suffix in SIDECAR_SUFFIXES:
+        side = path.with_name(path.stem + suffix)
+        if side.is_file():
+            try:
+                data = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                raise IngestError(f"sidecar {side.name} is not valid YAML: {exc}") from exc
+            if not isinstance(data, dict):
+                raise IngestError(f"sidecar {side.name} must be a mapping of field: value")
+            return {str(k): str(v) for k, v in data.items() if v is not None}
+    return {}
+
+
+# ---------------------------------------------------------------- public API
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Fold traditional to simplified, keeping the length so offsets hold for the original too."""
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    conv = _t2s().convert
+    return "".join(c if len(c := conv(ch)) == 1 else ch for ch in text)
+
+
+def read_document(path: Path, root: Path) -> Document:
+    """Read one corpus file into a ``Document``; raise ``IngestError`` with a one-line reason."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".docx":
+            raw_text, meta = _read_docx(path)
+        else:
+            raw = path.read_bytes()
+            if not raw.strip():
+                raise IngestError("empty file")
+            if suffix in (".html", ".htm"):
+                raw_text, meta = _read_html(raw)
+            else:
+                raw_text, _ = decode_bytes(raw)
+                meta = {}
+                if suffix in (".md", ".markdown"):
+                    raw_text = _read_markdown(raw_text)
+    except OSError as exc:
+        raise IngestError(f"cannot read file ({exc.strerror or exc})") from exc
+    original, found = clean_text(raw_text)
+    for k, v in found.items():
+        meta.setdefault(k, v)
+    if not re.search(r"[\u4e00-\u9fff]", original):
+        raise IngestError("no Chinese text after cleaning")
+    meta.update(read_sidecar(path))
+    text = to_simplified(original)
+    if "title" not in meta and (t := _guess_title(text)):
+        meta["title"] = t
+    if "date" in meta:
+        iso = normalise_date(meta["date"])
+        if iso:
+            meta["date"] = iso
+        else:
+            meta.pop("date")
+    rel = path.relative_to(root) if root in path.parents or path == root else Path(path.name)
+    doc_id = rel.with_suffix("").as_posix()
+    return Document(id=doc_id, path=str(rel.as_posix()), text=text, original_text=original, metadata=meta)
+
+
+def iter_corpus_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """Yield (file, corpus root) for every readable-looking document under the given paths, sorted."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            files = sorted(
+                f for f in p.rglob("*")
+                if f.suffix.lower() in SUFFIXES and not f.name.startswith(".") and f.name != "README.md"
+            )
+            for f in files:
+                yield f, p
+        else:
+            yield p, p.parent

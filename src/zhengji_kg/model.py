@@ -1,0 +1,59 @@
+"""Dataclasses that carry a document through the pipeline (ingest → segment → extract → relate)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENTITY_TYPES = ("concept", "mechanism", "place", "organization")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as offsets into ``Document.text`` — never a detached copy that loses its position."""
+
+    start: int
+    end: int
+    text: str
+    paragraph: int = 0
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of an entity in a document, with the rule that found it."""
+
+    type: str  # one of ENTITY_TYPES
+    surface: str  # the text as written (simplified), quotes removed
+    key: str  # canonical label the mention resolves to
+    start: int
+    end: int
+    rule: str
+    subtype: str = ""  # e.g. "anonymised", "region", "generic" for places/organizations
+    code: str = ""  # administrative code for places, when resolved
+    category: str = ""
+    aliases: tuple[str, ...] = ()  # other spellings the text itself shows (quoted part, 的-form)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relation stated by one sentence: subject and object are (type, key) pairs."""
+
+    subject: tuple[str, str]
+    predicate: str
+    object: tuple[str, str]
+    sentence: Sentence
+    rule: str
+    modality: str = "reported"
+
+
+@dataclass
+class Document:
+    """Text (simplified, cleaned), the original before folding, metadata, and what was learned of it."""
+
+    id: str  # path relative to the corpus root, without extension
+    path: str
+    text: str
+    original_text: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    sentences: list[Sentence] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)

@@ -1,0 +1,94 @@
+"""Relate: sentences + mentions → relations, each from a rule in ``ontology/rules.yaml`` with its id.
+
+A rule's pattern is matched against the sentence with the two mentions under test written as marks
+({S}, {O}) and every other mention as a mark of its type, so patterns read like the language they
+describe and never match inside a name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import combinations
+
+from .model import Document, Mention, Relation, Sentence
+from .rules import PLACEHOLDERS, TYPE_MARK, RuleSet
+
+S_MARK, O_MARK = PLACEHOLDERS["{S}"], PLACEHOLDERS["{O}"]
+COOCCURRENCE_RULE = "relatedTo.same-sentence"
+COOC_TYPES = ("concept", "mechanism")
+_CLAUSE = re.compile(r"[，,；;。！？!?：:]")
+
+
+def sentence_mentions(sent: Sentence, mentions: Iterable[Mention]) -> list[Mention]:
+    return [m for m in mentions if sent.start <= m.start and m.end <= sent.end]
+
+
+def abstract(sent: Sentence, ms: list[Mention], subj: Mention | None, obj: Mention | None) -> str:
+    """The sentence with mentions replaced by one-character marks (subject/object first, then longest)."""
+    chosen: list[tuple[int, int, str]] = []
+    ordered = [(subj, S_MARK), (obj, O_MARK)] + [
+        (m, TYPE_MARK[m.type]) for m in sorted(ms, key=lambda m: -(m.end - m.start)) if m is not subj and m is not obj
+    ]
+    for m, mark in ordered:
+        if m is None:
+            continue
+        if any(m.start < e and s < m.end for s, e, _ in chosen):
+            continue
+        chosen.append((m.start, m.end, mark))
+    chosen.sort()
+    out, pos = [], sent.start
+    for s, e, mark in chosen:
+        out.append(sent.text[pos - sent.start : s - sent.start])
+        out.append(mark)
+        pos = e
+    out.append(sent.text[pos - sent.start :])
+    return "".join(out)
+
+
+def modality(sent: Sentence, first: Mention, rules: RuleSet) -> str:
+    """How the clause before the first mention takes it: forbidden, criticised, required, encouraged, reported."""
+    before = sent.text[: first.start - sent.start]
+    clause = _CLAUSE.split(before)[-1] if before else ""
+    cues = rules.rules.get("modality") or {}
+    for mood in ("forbidden", "criticised", "required", "encouraged"):
+        if any(c in clause for c in cues.get(mood, ())):
+            return mood
+    return "reported"
+
+
+def relate(doc: Document, rules: RuleSet) -> list[Relation]:
+    """All relations stated in the document's sentences, one per (subject, predicate, object, sentence)."""
+    out: dict[tuple, Relation] = {}
+    mentions = sorted(doc.mentions, key=lambda m: m.start)
+    for sent in doc.sentences:
+        ms = sentence_mentions(sent, mentions)
+        if len(ms) < 2:
+            continue
+        for rule in rules.relation_rules:
+            subs = [m for m in ms if m.type == rule["subject"]]
+            objs = [m for m in ms if m.type == rule["object"]]
+            for s in subs:
+                for o in objs:
+                    if s is o or s.key == o.key or (s.start < o.end and o.start < s.end):
+                        continue
+                    pred = rule["relation"]
+                    if rule.get("lexicon_pair") and frozenset((s.key, o.key)) not in rules.contrast_pairs:
+                        continue
+                    if not rule["_pattern"].search(abstract(sent, ms, s, o)):
+                        continue
+                    a, b = (s, o)
+                    if pred == "contrastsWith" and b.key < a.key:
+                        a, b = b, a
+                    k = ((a.type, a.key), pred, (b.type, b.key), sent.start)
+                    if k not in out:
+                        first = s if s.start < o.start else o
+                        out[k] = Relation((a.type, a.key), pred, (b.type, b.key), sent, rule["id"],
+                                          modality(sent, first, rules))
+        stated = {frozenset((r.subject, r.object)) for r in out.values() if r.sentence.start == sent.start}
+        keys = sorted({(m.type, m.key) for m in ms if m.type in COOC_TYPES})
+        for a, b in combinations(keys, 2):
+            if frozenset((a, b)) in stated:
+                continue
+            out[(a, "relatedTo", b, sent.start)] = Relation(a, "relatedTo", b, sent, COOCCURRENCE_RULE, "reported")
+    return sorted(out.values(), key=lambda r: (r.sentence.start, r.predicate, r.subject, r.object))
