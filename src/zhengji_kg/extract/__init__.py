@@ -38,7 +38,41 @@ def extract_mentions(doc: Document, rules: RuleSet) -> list[Mention]:
         found.extend(fn(doc, rule, ctx))
         if rule.get("kind") == "regex" and rule.get("type") == "organization":
             ctx.org_spans = [(m.start, m.end) for m in found if m.type == "organization"]
+    found = _prefer_lexicon(found, ctx)
+    found.extend(_publisher(doc, rules))
     return resolve_overlaps(found)
+
+
+def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:
+    """The publisher named in the metadata (来源: 中共辽宁省委组织部) is an organization of the source."""
+    pub = doc.metadata.get("publisher", "")
+    for rule in rules.mention_rules:
+        if rule.get("type") == "organization" and "_pattern" in rule:
+            m = rule["_pattern"].fullmatch(pub)
+            if m:
+                return [Mention(type="organization", surface=pub, key=pub, start=0, end=0,
+                                rule="organization.publisher")]
+    return []
+
+
+def _prefer_lexicon(found: list[Mention], ctx: Context) -> list[Mention]:
+    """A discovered name that only adds a verb, a metaphor or a quotation before a lexicon name is the
+    lexicon name in context (积极探索|生态产品价值实现机制, “风向标”|干部考核评价体系)."""
+    import jieba.posseg
+
+    lex = [m for m in found if m.type == "mechanism" and m.rule.endswith("lexicon")]
+    metaphors = ctx.rules.words.get("metaphors", frozenset())
+    drop = set()
+    for i, m in enumerate(found):
+        if m.type != "mechanism" or m.rule.endswith("lexicon"):
+            continue
+        for x in lex:
+            if x.end == m.end and x.start > m.start:
+                prefix = m.surface[: len(m.surface) - len(x.surface)]
+                words = jieba.posseg.lcut(prefix) if prefix else []
+                if not words or words[0].flag.startswith(("v", "d", "a")) or any(t in prefix for t in metaphors):
+                    drop.add(i)
+    return [m for i, m in enumerate(found) if i not in drop]
 
 
 def _ordered(rules: list[dict]) -> list[dict]:

@@ -74,6 +74,8 @@ def _walk_left(sent: Sentence, toks: list[tuple[str, int, int]], idx: int, ctx: 
             continue
         if word in triggers or word in mods or word in scopes or word in stops:
             break
+        if len(word) > 2 and (word[-2:] in triggers or word[:2] in mods):
+            break
         start = s
         collected += 1
         i -= 1
@@ -123,37 +125,55 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             if "的" in raw:
                 aliases.append(clean_label(raw))
             ok = label not in generic and len(label) - len(head) >= min_chars and len(label) <= max_chars
-            if ok:
+            nxt = next((w for w, s_, _e in local if s_ >= he), "")
+            if ok and nxt and _is_noun(nxt) and head in ("制度", "平台", "体系", "机制"):
+                ok = False  # 制度刚性, 平台建设: the head modifies a following noun; no name ends here
+            if ok and stop_word in ("和", "与") and stop_i > 0 and len(local[stop_i - 1][0]) == 2 \
+                    and (_is_verb(local[stop_i - 1][0]) or _is_verb(local[stop_i + 1][0])):
                 # verb coordination inside a name: 防范和纠治政绩观偏差工作机制
-                if stop_word in ("和", "与") and stop_i > 0 and _is_verb(local[stop_i - 1][0]) \
-                        and _is_verb(local[stop_i + 1][0] if stop_i + 1 < len(local) else ""):
-                    name_start = local[stop_i - 1][1]
-                    label = clean_label(sent.text[name_start:he])
-                    stop_i -= 2
-                    stop_word = local[stop_i][0] if stop_i >= 0 else ""
+                name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx, False)
+                label = clean_label(sent.text[name_start:he])
+                stop_word = local[stop_i][0] if stop_i >= 0 else ""
+            if ok:
                 out.append(Found(sent.start + name_start, sent.start + he, label, head, tuple(aliases), False))
-            # coordination: conjuncts to the left share this head
-            base_head = _base_head(head)
-            if stop_word in _CONJ or stop_word == "等":
-                j = stop_i
-                if stop_word == "等":
-                    j = stop_i  # "A、B、C等工作机制": conjuncts end right before 等
-                while j >= 0 and local[j][0] in (_CONJ | {"等"}):
-                    cs, cstop = _walk_left(sent, local, j - 1, ctx, False)
-                    conj_end = local[j][1]
-                    conj = clean_label(sent.text[cs:conj_end])
-                    if not conj or len(conj) < 2 or conj in generic or len(conj) > max_chars:
-                        break
-                    if conj.endswith(base_head):
-                        label2, als = conj, ()
-                    else:
-                        label2, als = conj + base_head, (conj, conj + head) if head != base_head else (conj,)
-                    out.append(Found(sent.start + cs, sent.start + conj_end, label2, base_head, als, True))
-                    j = cstop
-                    if j < 0 or local[j][0] not in _CONJ:
-                        break
+            if stop_word in _CONJ or (stop_word == "等" and head in generic):
+                if ok or stop_word == "等":
+                    out.extend(_conjuncts(sent, local, stop_i, head, generic, max_chars, ctx))
     cache[key] = out
     return out
+
+
+def _conjuncts(sent: Sentence, local: list[tuple[str, int, int]], stop_i: int, head: str, generic: set[str],
+               max_chars: int, ctx: Context) -> list[Found]:
+    """Names coordinated to the left of a head (A和B机制, A、B、C等工作机制), each with the head restored.
+
+    Only when the chain of conjuncts is itself the object of a trigger verb (建立/完善 …), so that a list
+    of verbs or topics (思想认识、体制机制) is not mistaken for a list of names.
+    """
+    base_head = _base_head(head)
+    found: list[Found] = []
+    j = stop_i
+    while j >= 0 and local[j][0] in (_CONJ | {"等"}):
+        cs, cstop = _walk_left(sent, local, j - 1, ctx, False)
+        conj_end = local[j][1]
+        conj = clean_label(sent.text[cs:conj_end])
+        if not conj or len(conj) < 2 or conj in generic or len(conj) > max_chars:
+            return []
+        if conj.endswith(base_head):
+            label, als = conj, ()
+        else:
+            label, als = conj + base_head, tuple(dict.fromkeys((conj, conj + head)))
+        found.append(Found(sent.start + cs, sent.start + conj_end, label, base_head, als, True))
+        j = cstop
+    if j < 0 or local[j][0] not in ctx.rules.words["triggers"]:
+        return []
+    return found
+
+
+def _is_noun(word: str) -> bool:
+    import jieba.posseg
+
+    return jieba.posseg.dt.word_tag_tab.get(word, "").startswith("n") and word not in ("中", "上", "下", "内")
 
 
 def _base_head(head: str) -> str:

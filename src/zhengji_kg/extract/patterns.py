@@ -29,15 +29,33 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
             # three-phase slogans: cut the last phase to the length of the first (年底亮绩评议闭环管理 → 年底亮绩评议)
             seg = len(m.group("a"))
             cut = surface.rfind("年")
-            end = start + min(len(surface), cut + 2 + seg - 1)
+            end = start + min(len(surface), cut + 2 + seg)
             surface = doc.text[start:end]
         label = clean_label(surface)
         if not label or label in generic:
             continue
-        if rule["type"] == "organization" and not _named_org(m):
-            continue
+        if rule["type"] == "organization":
+            if not _named_org(m):
+                continue
+            start, label = _trim_org(m, start, label)
+            if label in generic or len(label) < 2:
+                continue
         yield Mention(type=rule["type"], surface=label, key=label, start=start, end=end, rule=rule["id"],
                       subtype=rule.get("subtype", ""))
+
+
+def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
+    """The place part of a body's name must be a real place: 按照市政协党组 → 市政协党组."""
+    from ..gazetteer import gazetteer
+
+    place = m.group("place")
+    if not place:
+        return start, label
+    names = gazetteer().names
+    if place in names or place[:-1] in names or re.match(r"^(XX|某|X)", place):
+        return start, label
+    cut = m.end("place") - 1 - start  # keep the level character (市, 县 …)
+    return start + cut, label[cut:]
 
 
 def _named_org(m: re.Match[str]) -> bool:
@@ -53,6 +71,9 @@ def quoted_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
     for m in QUOTED.finditer(doc.text):
         label = clean_label(m.group(1))
         if label in metaphors or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9、+·]+", label):
+            continue
+        other = {e.type for e in ctx.rules.entries if e.label == label or label in e.aliases}
+        if other and rule["type"] not in other:
             continue
         if any(f.search(label) for f in forms):
             yield Mention(type=rule["type"], surface=label, key=label, start=m.start(1), end=m.end(1),
