@@ -38,7 +38,8 @@ def _head_regex(rule: dict) -> re.Pattern[str]:
 
 
 def _walk_left(sent: Sentence, toks: list[tuple[str, int, int]], idx: int, ctx: Context,
-               head_generic: bool) -> tuple[int, int]:
+               head_generic: bool, head_end: int | None = None, generic: frozenset[str] = frozenset()
+               ) -> tuple[int, int]:
     """Return (name start offset in sentence, index of the token that stopped the walk)."""
     w = ctx.rules.words
     stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
@@ -67,8 +68,13 @@ def _walk_left(sent: Sentence, toks: list[tuple[str, int, int]], idx: int, ctx: 
             continue
         if not _NAME_CHAR.fullmatch(word) or word == "、":
             break
-        if word in triggers and collected == 0 and not head_generic and len(word) == 2 and word in {"落实", "推进", "执行"}:
+        if collected == 0 and word in {"落实", "推进", "执行", "转化", "运用"}:
             start = s  # 决策部署落实机制: a verb right before the head belongs to the name
+            collected += 1
+            i -= 1
+            continue
+        if word in scopes and head_end is not None and clean_label(sent.text[start:head_end]) in generic:
+            start = s  # 重要事项监督台账: without its scope word the name would be generic
             collected += 1
             i -= 1
             continue
@@ -106,14 +112,15 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             if idx >= 0 and local[idx][2] > hs:
                 w, s, _e = local[idx]
                 local[idx] = (w[: hs - s], s, hs)
-            name_start, stop_i = _walk_left(sent, local, idx, ctx, head in generic)
+            name_start, stop_i = _walk_left(sent, local, idx, ctx, head in generic, he, frozenset(generic))
             raw = sent.text[name_start:he]
             label = clean_label(raw)
             stop_word = local[stop_i][0] if stop_i >= 0 else ""
             # "X的 + generic head": 五位一体的制度体系 → 五位一体制度体系
             if label == head and head in generic and stop_word == "的" and stop_i > 0:
                 s2, stop_i2 = _walk_left(sent, local, stop_i - 1, ctx, False)
-                if s2 < local[stop_i][1]:
+                left = sent.text[s2 : local[stop_i][1]]
+                if s2 < local[stop_i][1] and re.search(r"[”\"]$|[一二三四五六七八九十两]位一体$", left):
                     raw = sent.text[s2:he]
                     label = clean_label(raw.replace("的", "", 1)) if raw.count("的") == 1 else clean_label(raw)
                     name_start, stop_i = s2, stop_i2
@@ -129,8 +136,9 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             if ok and nxt and _is_noun(nxt) and head in ("制度", "平台", "体系", "机制"):
                 ok = False  # 制度刚性, 平台建设: the head modifies a following noun; no name ends here
             if ok and stop_word in ("和", "与") and stop_i > 0 and len(local[stop_i - 1][0]) == 2 \
+                    and _walk_left(sent, local, stop_i - 1, ctx, False)[1] == stop_i - 2 \
                     and (_is_verb(local[stop_i - 1][0]) or _is_verb(local[stop_i + 1][0])):
-                # verb coordination inside a name: 防范和纠治政绩观偏差工作机制
+                # verb coordination inside a name (a single verb left of 和): 防范和纠治政绩观偏差工作机制
                 name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx, False)
                 label = clean_label(sent.text[name_start:he])
                 stop_word = local[stop_i][0] if stop_i >= 0 else ""
