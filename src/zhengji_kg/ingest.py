@@ -123,10 +123,11 @@ def _read_docx(path: Path) -> tuple[str, dict[str, str]]:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         d = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise IngestError(f"not a readable .docx ({exc.__class__.__name__}: {exc})") from exc
     meta = {}
     cp = d.core_properties

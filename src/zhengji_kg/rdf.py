@@ -8,6 +8,7 @@ distinct labels never share one.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import TYPE_CHECKING
 
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
@@ -31,6 +32,8 @@ def _ok(ch: str) -> bool:
         return False
     if o < 0x7F:
         return True
+    if unicodedata.category(ch)[0] in "ZC":
+        return False  # separators, controls, unassigned, private use: never bare in an IRI
     return (0xA0 <= o <= 0xD7FF or 0xF900 <= o <= 0xFDCF or 0xFDF0 <= o <= 0xFFEF
             or (0x10000 <= o <= 0xEFFFD and (o & 0xFFFE) != 0xFFFE))
 

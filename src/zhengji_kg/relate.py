@@ -46,10 +46,16 @@ def abstract(sent: Sentence, ms: list[Mention], subj: Mention | None, obj: Menti
     return "".join(out)
 
 
-def modality(sent: Sentence, first: Mention, rules: RuleSet) -> str:
-    """How the clause before the first mention takes it: forbidden, criticised, required, encouraged, reported."""
+def modality(sent: Sentence, first: Mention, rules: RuleSet, last: Mention | None = None) -> str:
+    """How the sentence takes what it states: forbidden, criticised, required, encouraged or reported.
+
+    The cue words (ontology/rules.yaml ``modality``) are looked for in the clause that opens before the
+    first mention and runs to the last one, so 严禁搞形象工程 reads as forbidden, not as an endorsement.
+    """
     before = sent.text[: first.start - sent.start]
     clause = _CLAUSE.split(before)[-1] if before else ""
+    if last is not None and last.start > first.end:
+        clause += sent.text[first.end - sent.start : last.start - sent.start]
     cues = rules.rules.get("modality") or {}
     for mood in ("forbidden", "criticised", "required", "encouraged"):
         if any(c in clause for c in cues.get(mood, ())):
@@ -82,9 +88,9 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                         a, b = b, a
                     k = ((a.type, a.key), pred, (b.type, b.key), sent.start)
                     if k not in out:
-                        first = s if s.start < o.start else o
+                        first, last = (s, o) if s.start < o.start else (o, s)
                         out[k] = Relation((a.type, a.key), pred, (b.type, b.key), sent, rule["id"],
-                                          modality(sent, first, rules))
+                                          modality(sent, first, rules, last))
         stated = {frozenset((r.subject, r.object)) for r in out.values() if r.sentence.start == sent.start}
         keys = sorted({(m.type, m.key) for m in ms if m.type in COOC_TYPES})
         for a, b in combinations(keys, 2):

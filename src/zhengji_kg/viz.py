@@ -60,7 +60,7 @@ def render_html(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-
         rec = kg.entities[k]
         nid = str(entity_iri(*k))
         st = STYLE[k[0]]
-        net.add_node(nid, label=k[1], color=st["color"], shape=st["shape"], group=k[0],
+        net.add_node(nid, label=k[1], color=st["color"], shape=st["shape"], type=k[0],
                      value=1 + degree.get(k, 0) + rec.count)
         info[nid] = {
             "label": k[1], "type": k[0], "aliases": sorted(a for a in rec.labels if a != k[1]),

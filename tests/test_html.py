@@ -1,0 +1,79 @@
+"""graph.html in headless Chromium: offline, no console errors, coloured nodes, escaped document text."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from zhengji_kg import build
+from zhengji_kg.viz import render_html
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian: apt-get install chromium)"),
+]
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, path: Path):
+    ctx = browser.new_context(offline=True, viewport={"width": 1200, "height": 800})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.zhengjiNetwork !== undefined", timeout=20000)
+    page.wait_for_timeout(1500)
+    return page, errors
+
+
+def test_demo_page_offline_no_errors(browser, demo_kg, tmp_path: Path) -> None:
+    f = tmp_path / "graph.html"
+    f.write_text(render_html(demo_kg), encoding="utf-8")
+    page, errors = _open(browser, f)
+    assert errors == []
+    n = page.evaluate("window.zhengjiNetwork.body.data.nodes.length")
+    assert n == len(demo_kg.entities)
+    shot = tmp_path / "shot.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20000  # a drawn graph, not a blank page
+    # hovering a node shows its labels and evidence sentences
+    pos = page.evaluate("""(() => { const net = window.zhengjiNetwork;
+        const id = net.body.data.nodes.get().find(n => n.label === '天津市和平区').id;
+        const p = net.canvasToDOM(net.getPositions([id])[id]); return p; })()""")
+    page.mouse.move(pos["x"], pos["y"] + 40)  # the bar above the canvas is 40px high
+    page.wait_for_timeout(600)
+    tip = page.inner_text("#tip")
+    assert "天津市和平区" in tip and "practicedIn" in tip
+
+
+def test_document_text_cannot_inject(browser, tmp_path: Path, rules) -> None:
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "evil.html").write_text(
+        "<html><head><title>&lt;img src=x onerror=window.__pwned=1&gt;</title></head><body>"
+        "<h1>&lt;script&gt;window.__pwned=2&lt;/script&gt;干部考核</h1>"
+        "<p>XX县推行“&lt;img src=x onerror=window.__pwned=3&gt;”干部实绩档案。</p>"
+        "<p>天津市和平区探索建立</script><script>window.__pwned=4</script>干部实绩档案。</p>"
+        "<script>window.__pwned=5</script></body></html>", encoding="utf-8")
+    kg = build([src], rules)
+    f = tmp_path / "graph.html"
+    f.write_text(render_html(kg, title="<b id=injected>t</b>"), encoding="utf-8")
+    page, errors = _open(browser, f)
+    assert page.evaluate("window.__pwned === undefined")
+    assert page.query_selector("#injected") is None
+    assert page.query_selector("img") is None
+    assert errors == []
