@@ -15,8 +15,16 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian: apt-get install chromium)"),
 ]
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +76,9 @@ def test_document_text_cannot_inject(browser, tmp_path: Path, rules) -> None:
         "<h1>&lt;script&gt;window.__pwned=2&lt;/script&gt;干部考核</h1>"
         "<p>XX县推行“&lt;img src=x onerror=window.__pwned=3&gt;”干部实绩档案。</p>"
         "<p>天津市和平区探索建立</script><script>window.__pwned=4</script>干部实绩档案。</p>"
-        "<script>window.__pwned=5</script></body></html>", encoding="utf-8")
+        "<script>window.__pwned=5</script></body></html>",
+        encoding="utf-8",
+    )
     kg = build([src], rules)
     f = tmp_path / "graph.html"
     f.write_text(render_html(kg, title="<b id=injected>t</b>"), encoding="utf-8")

@@ -46,7 +46,9 @@ def test_markdown_html_docx(tmp_path: Path) -> None:
     (tmp_path / "b.html").write_text(
         "<html><head><title>站点 - 新闻</title><meta name='author' content='张三'><script>alert(1)</script></head>"
         "<body><nav>首页 &gt; 新闻</nav><h1>干部考核新办法</h1><p>市里完善干部考核评价机制。</p>"
-        "<footer>版权所有</footer></body></html>", encoding="utf-8")
+        "<footer>版权所有</footer></body></html>",
+        encoding="utf-8",
+    )
     d = docx.Document()
     d.add_paragraph("关于建立容错纠错机制的通知")
     d.add_paragraph("各单位要落实“三个区分开来”。")

@@ -38,20 +38,29 @@ def test_turtle_round_trip_and_shacl(demo_kg) -> None:
 def test_contract_shapes(demo_kg) -> None:
     g = demo_kg.rdf()
     # every relation triple has an evidence node with sentence, offsets, rule, source
-    missing = q(g, """SELECT ?s ?p ?o WHERE {
+    missing = q(
+        g,
+        """SELECT ?s ?p ?o WHERE {
         VALUES ?p { zj:implements zj:practicedIn zj:establishedBy zj:contrastsWith zj:partOf skos:broader zj:relatedTo }
         ?s ?p ?o . FILTER NOT EXISTS { ?e a zj:Evidence ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
-        zj:sentence ?t ; zj:charStart ?a ; zj:charEnd ?b ; zj:rule ?r ; prov:wasDerivedFrom ?src } }""")
+        zj:sentence ?t ; zj:charStart ?a ; zj:charEnd ?b ; zj:rule ?r ; prov:wasDerivedFrom ?src } }""",
+    )
     assert missing == []
     # the evidence offsets point at the sentence in the document's text
     docs = demo_kg.documents
-    for row in q(g, """SELECT ?id ?t ?a ?b WHERE { ?e a zj:Evidence ; zj:sentence ?t ; zj:charStart ?a ;
-                         zj:charEnd ?b ; prov:wasDerivedFrom ?s . ?s dcterms:identifier ?id }"""):
+    for row in q(
+        g,
+        """SELECT ?id ?t ?a ?b WHERE { ?e a zj:Evidence ; zj:sentence ?t ; zj:charStart ?a ;
+                         zj:charEnd ?b ; prov:wasDerivedFrom ?s . ?s dcterms:identifier ?id }""",
+    ):
         doc = docs[str(row.id)]
         assert doc.text[int(row.a) : int(row.b)] == str(row.t)
     # labels: one prefLabel@zh, rdfs:label equal
-    bad = q(g, """SELECT ?e WHERE { ?e a ?c . VALUES ?c { zj:Concept zj:Mechanism zj:Place zj:Organization }
-                   ?e skos:prefLabel ?l ; rdfs:label ?r . FILTER (?l != ?r || lang(?l) != "zh") }""")
+    bad = q(
+        g,
+        """SELECT ?e WHERE { ?e a ?c . VALUES ?c { zj:Concept zj:Mechanism zj:Place zj:Organization }
+                   ?e skos:prefLabel ?l ; rdfs:label ?r . FILTER (?l != ?r || lang(?l) != "zh") }""",
+    )
     assert bad == []
 
 

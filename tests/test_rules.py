@@ -23,7 +23,9 @@ def test_every_rule_has_examples() -> None:
         assert r.get("positive") and r.get("negative"), f"rule {r['id']} needs positive and negative examples"
 
 
-@pytest.mark.parametrize(("rule_id", "kind", "sentence"), CASES, ids=[f"{r}-{k}-{i}" for i, (r, k, _) in enumerate(CASES)])
+@pytest.mark.parametrize(
+    ("rule_id", "kind", "sentence"), CASES, ids=[f"{r}-{k}-{i}" for i, (r, k, _) in enumerate(CASES)]
+)
 def test_rule_examples(run, rule_id: str, kind: str, sentence: str) -> None:
     doc = run(sentence)
     fired = [m for m in doc.mentions if m.rule == rule_id] + [r for r in doc.relations if r.rule == rule_id]

@@ -9,8 +9,24 @@ from zhengji_kg.validate import validate
 
 from .conftest import GOLD
 
-BOILERPLATE = ["廉政法制网", "文鼎文库", "第一文库", "中农兴业", "政讯通", "砖塔胡同", "新闻大厦", "会员分享",
-               "免责声明", "下载", "预览", "联系电话", "wentop", "xiezuozhinan", "lndj", "163.com"]
+BOILERPLATE = [
+    "廉政法制网",
+    "文鼎文库",
+    "第一文库",
+    "中农兴业",
+    "政讯通",
+    "砖塔胡同",
+    "新闻大厦",
+    "会员分享",
+    "免责声明",
+    "下载",
+    "预览",
+    "联系电话",
+    "wentop",
+    "xiezuozhinan",
+    "lndj",
+    "163.com",
+]
 
 
 def test_seed_graph_is_clean_and_conforms(seeds_kg) -> None:

@@ -8,7 +8,7 @@
 
 __version__ = "0.1.0"
 
-from .pipeline import build, extract_document  # noqa: E402
-from .rules import load_rules  # noqa: E402
+from .pipeline import build, extract_document
+from .rules import load_rules
 
 __all__ = ["__version__", "build", "extract_document", "load_rules"]

@@ -31,6 +31,7 @@ def main() -> None:
     zhengji-kg build                       # corpus/ → output/graph.ttl + output/graph.html
     zhengji-kg build DOCS -o OUT           # any folder of .txt/.md/.html/.docx
     zhengji-kg validate OUT/graph.ttl      # SHACL check against ontology/shapes.ttl
+    zhengji-kg query 'SELECT …'            # SPARQL with the contract's prefixes
     zhengji-kg evaluate DOCS --gold GOLD   # precision / recall / F1 against gold YAML
     zhengji-kg explain "一句话"             # what every rule finds in a sentence
     """
@@ -38,15 +39,29 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--out", "out", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
-              help="Output folder: graph.ttl (the data graph) and graph.html (the interactive page).")
-@click.option("--lexicon", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="An extra lexicon YAML (same shape as ontology/lexicon.yaml); repeatable.")
-@click.option("--max-nodes", default=400, show_default=True, help="Nodes shown on the HTML page (most important first).")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Output folder: graph.ttl (the data graph) and graph.html (the interactive page).",
+)
+@click.option(
+    "--lexicon",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="An extra lexicon YAML (same shape as ontology/lexicon.yaml); repeatable.",
+)
+@click.option(
+    "--max-nodes", default=400, show_default=True, help="Nodes shown on the HTML page (most important first)."
+)
 @click.option("--strict", is_flag=True, help="Fail on the first file that cannot be read instead of skipping it.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def build(paths: tuple[Path, ...], out: Path, lexicon: tuple[str, ...], max_nodes: int, strict: bool,
-          quiet: bool) -> None:
+def build(
+    paths: tuple[Path, ...], out: Path, lexicon: tuple[str, ...], max_nodes: int, strict: bool, quiet: bool
+) -> None:
     """Build the knowledge graph of PATHS (default: corpus/) into OUT.
 
     Every file that cannot be read is reported by name with the reason and skipped; the others are
@@ -136,8 +151,12 @@ def validate(graph: Path) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--gold", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder of gold YAML files, one per document (see shared/gold/GUIDELINES.md).")
+@click.option(
+    "--gold",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder of gold YAML files, one per document (see shared/gold/GUIDELINES.md).",
+)
 @click.option("--lexicon", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Extra lexicon YAML.")
 @click.option("--details/--no-details", default=True, show_default=True, help="List the misses and the extras.")
 def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], details: bool) -> None:
@@ -170,9 +189,36 @@ def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], deta
 
 
 @main.command()
+@click.argument("query")
+@click.option("--graph", "graph_path", type=click.Path(exists=True, path_type=Path), default=Path("output"),
+              show_default=True, help="A build folder or a graph file.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+def query(query: str, graph_path: Path, fmt: str) -> None:
+    """Run a SPARQL SELECT or ASK QUERY (text or a .rq file) over a built graph.
+
+    The prefixes zj:, zjr:, skos:, prov:, dcterms:, rdf:, rdfs:, owl: and xsd: are predeclared.
+
+    \b
+    Example:
+      zhengji-kg query 'SELECT ?m ?c WHERE { ?m zj:implements ?c }'
+    """
+    from .query import QueryError, format_rows, load_query, run_query
+
+    try:
+        cols, rows = run_query(_load_graph(graph_path), load_query(query))
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(format_rows(cols, rows, fmt))
+
+
+@main.command()
 @click.argument("sentence", required=False)
-@click.option("--file", "file_", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Explain every sentence of this document instead.")
+@click.option(
+    "--file",
+    "file_",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Explain every sentence of this document instead.",
+)
 @click.option("--lexicon", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Extra lexicon YAML.")
 def explain(sentence: str | None, file_: Path | None, lexicon: tuple[str, ...]) -> None:
     """Show what every rule finds in SENTENCE: mentions with spans and rule ids, relations with their rule.
@@ -206,5 +252,3 @@ def explain(sentence: str | None, file_: Path | None, lexicon: tuple[str, ...]) 
             click.echo(f"  {m.type:<13}{m.surface}{extra}{code}  [{m.start}:{m.end}]  {m.rule}")
         for r in rs:
             click.echo(f"  {r.subject[1]} —{r.predicate}→ {r.object[1]}  ({r.modality})  {r.rule}")
-
-

@@ -115,14 +115,15 @@ def evaluate(kg: KnowledgeGraph, gold_dir: Path) -> dict[str, Score]:
                 if r.predicate in ("implements", "practicedIn", "establishedBy", "contrastsWith"):
                     pred_rel.add((r.subject, r.predicate, r.object))
 
-        def rel_match(r: tuple, pool: list[tuple]) -> int | None:
+        def rel_match(r: tuple, pool: list[tuple], pred=pred, gold=gold) -> int | None:
             s_labels = pred.get(r[0], {norm(r[0][1])})
             o_labels = pred.get(r[2], {norm(r[2][1])})
             for i, (a, p, b) in enumerate(pool):
                 if p != r[1]:
                     continue
                 if (_labels_hit(s_labels, a, gold) and _labels_hit(o_labels, b, gold)) or (
-                        p == "contrastsWith" and _labels_hit(s_labels, b, gold) and _labels_hit(o_labels, a, gold)):
+                    p == "contrastsWith" and _labels_hit(s_labels, b, gold) and _labels_hit(o_labels, a, gold)
+                ):
                     return i
             return None
 

@@ -6,8 +6,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-LEVELS = {"省": "province", "自治区": "province", "直辖市": "province", "特别行政区": "province",
-          "地级市": "city", "地区": "city", "自治州": "city", "盟": "city"}
+LEVELS = {
+    "省": "province",
+    "自治区": "province",
+    "直辖市": "province",
+    "特别行政区": "province",
+    "地级市": "city",
+    "地区": "city",
+    "自治州": "city",
+    "盟": "city",
+}
 _PROVINCE_SUFFIX = re.compile(r"(壮族|回族|维吾尔)?自治区$|特别行政区$|省$|市$")
 
 

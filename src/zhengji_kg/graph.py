@@ -160,12 +160,25 @@ class KnowledgeGraph:
 
         g = nx.MultiDiGraph()
         for (etype, key), rec in sorted(self.entities.items()):
-            g.add_node(str(entity_iri(etype, key)), label=key, type=etype, count=rec.count,
-                       sources=len(rec.sources), aliases=";".join(sorted(a for a in rec.labels if a != key)),
-                       code=rec.code, category=rec.category)
+            g.add_node(
+                str(entity_iri(etype, key)),
+                label=key,
+                type=etype,
+                count=rec.count,
+                sources=len(rec.sources),
+                aliases=";".join(sorted(a for a in rec.labels if a != key)),
+                code=rec.code,
+                category=rec.category,
+            )
         for (s, p, o), evs in sorted(self.relations.items()):
-            g.add_edge(str(entity_iri(*s)), str(entity_iri(*o)), key=p, type=p, weight=len(evs),
-                       rules=";".join(sorted({e.rule for e in evs})))
+            g.add_edge(
+                str(entity_iri(*s)),
+                str(entity_iri(*o)),
+                key=p,
+                type=p,
+                weight=len(evs),
+                rules=";".join(sorted({e.rule for e in evs})),
+            )
         return g
 
 

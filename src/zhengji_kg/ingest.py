@@ -6,6 +6,7 @@ cleaned with BeautifulSoup; the boilerplate patterns themselves are data (``onto
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -167,7 +168,7 @@ def _join_page_splits(lines: list[str]) -> list[str]:
     if len(numbered) < 3:
         return lines
     seq = [n for _, n in numbered]
-    if seq[0] not in (1, 2) or any(b != a + 1 for a, b in zip(seq, seq[1:], strict=False)):
+    if seq[0] not in (1, 2) or any(b != a + 1 for a, b in itertools.pairwise(seq)):
         return lines
     cut = 0
     for i, _ in numbered:
@@ -241,7 +242,7 @@ def normalise_date(value: str) -> str | None:
 
 def _guess_title(text: str) -> str | None:
     for line in text.split("\n")[:3]:
-        line = line.strip().strip("《》“”\"")
+        line = line.strip().strip('《》“”"')
         if 4 <= len(line) <= 60 and not re.search(r"[。！？!?]$", line):
             return line
     return None
@@ -326,7 +327,8 @@ def iter_corpus_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
         p = Path(p)
         if p.is_dir():
             files = sorted(
-                f for f in p.rglob("*")
+                f
+                for f in p.rglob("*")
                 if f.suffix.lower() in SUFFIXES and not f.name.startswith(".") and f.name != "README.md"
             )
             for f in files:

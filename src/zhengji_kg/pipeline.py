@@ -34,8 +34,13 @@ class BuildReport:
     seconds: float = 0.0
 
 
-def build(paths: Iterable[str | Path], rules: RuleSet | None = None, *, lexicons: Iterable[Path] = (),
-          progress: Callable[[int, int, str], None] | None = None) -> KnowledgeGraph:
+def build(
+    paths: Iterable[str | Path],
+    rules: RuleSet | None = None,
+    *,
+    lexicons: Iterable[Path] = (),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> KnowledgeGraph:
     """Build the knowledge graph of the documents under ``paths``.
 
     Returns a ``KnowledgeGraph``; ``.rdf()`` gives an ``rdflib.Graph``, ``.networkx()`` a

@@ -20,10 +20,16 @@ if TYPE_CHECKING:
 ZJ = Namespace("https://w3id.org/zhengji-kg/ontology#")
 ZJR = Namespace("https://w3id.org/zhengji-kg/id/")
 CLASS = {"concept": ZJ.Concept, "mechanism": ZJ.Mechanism, "place": ZJ.Place, "organization": ZJ.Organization}
-PREDICATE = {"implements": ZJ.implements, "practicedIn": ZJ.practicedIn, "establishedBy": ZJ.establishedBy,
-             "contrastsWith": ZJ.contrastsWith, "partOf": ZJ.partOf, "broader": SKOS.broader,
-             "relatedTo": ZJ.relatedTo}
-_UNSAFE = set(' <>"{}|\\^`%#?[]@!$&\'()*+,;=')
+PREDICATE = {
+    "implements": ZJ.implements,
+    "practicedIn": ZJ.practicedIn,
+    "establishedBy": ZJ.establishedBy,
+    "contrastsWith": ZJ.contrastsWith,
+    "partOf": ZJ.partOf,
+    "broader": SKOS.broader,
+    "relatedTo": ZJ.relatedTo,
+}
+_UNSAFE = set(" <>\"{}|\\^`%#?[]@!$&'()*+,;=")
 
 
 def _ok(ch: str) -> bool:
@@ -34,16 +40,22 @@ def _ok(ch: str) -> bool:
         return True
     if unicodedata.category(ch)[0] in "ZC":
         return False  # separators, controls, unassigned, private use: never bare in an IRI
-    return (0xA0 <= o <= 0xD7FF or 0xF900 <= o <= 0xFDCF or 0xFDF0 <= o <= 0xFFEF
-            or (0x10000 <= o <= 0xEFFFD and (o & 0xFFFE) != 0xFFFE))
+    return (
+        0xA0 <= o <= 0xD7FF
+        or 0xF900 <= o <= 0xFDCF
+        or 0xFDF0 <= o <= 0xFFEF
+        or (0x10000 <= o <= 0xEFFFD and (o & 0xFFFE) != 0xFFFE)
+    )
 
 
 def mint(*segments: str) -> URIRef:
     """An instance IRI under ``zjr:`` from path segments, each percent-encoded where an IRI needs it."""
     parts = []
     for seg in segments:
-        parts.append("".join(ch if _ok(ch) and ch != "/" else "".join(f"%{b:02X}" for b in ch.encode("utf-8"))
-                             for ch in seg) or "%20")
+        parts.append(
+            "".join(ch if _ok(ch) and ch != "/" else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in seg)
+            or "%20"
+        )
     return URIRef(str(ZJR) + "/".join(parts))
 
 
@@ -61,8 +73,16 @@ def evidence_iri(s: URIRef, p: URIRef, o: URIRef, source: str, start: int, end: 
 
 
 def bind(g: Graph) -> Graph:
-    for prefix, ns in (("zj", ZJ), ("zjr", ZJR), ("skos", SKOS), ("prov", PROV), ("dcterms", DCTERMS),
-                       ("rdfs", RDFS), ("owl", OWL), ("xsd", XSD)):
+    for prefix, ns in (
+        ("zj", ZJ),
+        ("zjr", ZJR),
+        ("skos", SKOS),
+        ("prov", PROV),
+        ("dcterms", DCTERMS),
+        ("rdfs", RDFS),
+        ("owl", OWL),
+        ("xsd", XSD),
+    ):
         g.bind(prefix, ns, override=True)
     return g
 

@@ -56,9 +56,8 @@ def modality(sent: Sentence, first: Mention, rules: RuleSet, last: Mention | Non
     clause = _CLAUSE.split(before)[-1] if before else ""
     if last is not None and last.start > first.end:
         clause += sent.text[first.end - sent.start : last.start - sent.start]
-    cues = rules.rules.get("modality") or {}
-    for mood in ("forbidden", "criticised", "required", "encouraged"):
-        if any(c in clause for c in cues.get(mood, ())):
+    for mood, rx in rules.modality_cues:
+        if rx.search(clause):
             return mood
     return "reported"
 
@@ -89,8 +88,9 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                     k = ((a.type, a.key), pred, (b.type, b.key), sent.start)
                     if k not in out:
                         first, last = (s, o) if s.start < o.start else (o, s)
-                        out[k] = Relation((a.type, a.key), pred, (b.type, b.key), sent, rule["id"],
-                                          modality(sent, first, rules, last))
+                        out[k] = Relation(
+                            (a.type, a.key), pred, (b.type, b.key), sent, rule["id"], modality(sent, first, rules, last)
+                        )
         stated = {frozenset((r.subject, r.object)) for r in out.values() if r.sentence.start == sent.start}
         keys = sorted({(m.type, m.key) for m in ms if m.type in COOC_TYPES})
         for a, b in combinations(keys, 2):

@@ -75,6 +75,12 @@ class RuleSet:
                 pairs.add(frozenset((e.label, c)))
         return frozenset(pairs)
 
+    @cached_property
+    def modality_cues(self) -> list[tuple[str, re.Pattern[str]]]:
+        cues = self.rules.get("modality") or {}
+        return [(m, re.compile("|".join(cues[m]))) for m in ("forbidden", "criticised", "required", "encouraged")
+                if cues.get(m)]
+
     def mention_rule(self, rule_id: str) -> dict[str, Any]:
         for r in self.mention_rules:
             if r["id"] == rule_id:
@@ -106,12 +112,19 @@ def _line_of(text: str, needle: str) -> str:
 def _parse_lexicon(path: Path, data: Any, text: str) -> list[LexEntry]:
     if not isinstance(data, dict):
         raise RuleError(f"{path}: a lexicon is a mapping with concepts/mechanisms/organizations/regions lists")
-    sections = {"concepts": "concept", "mechanisms": "mechanism", "organizations": "organization",
-                "places": "place", "regions": "place"}
+    sections = {
+        "concepts": "concept",
+        "mechanisms": "mechanism",
+        "organizations": "organization",
+        "places": "place",
+        "regions": "place",
+    }
     unknown = set(data) - set(sections) - {"version"}
     if unknown:
-        raise RuleError(f"{path}{_line_of(text, sorted(unknown)[0])}: unknown section {sorted(unknown)[0]!r}; "
-                        f"expected one of {', '.join(sections)}")
+        raise RuleError(
+            f"{path}{_line_of(text, sorted(unknown)[0])}: unknown section {sorted(unknown)[0]!r}; "
+            f"expected one of {', '.join(sections)}"
+        )
     out = []
     for section, etype in sections.items():
         for item in data.get(section) or []:
@@ -122,15 +135,17 @@ def _parse_lexicon(path: Path, data: Any, text: str) -> list[LexEntry]:
             aliases = item.get("aliases") or []
             if not isinstance(aliases, list):
                 raise RuleError(f"{path}{_line_of(text, item['label'])}: aliases of {item['label']} must be a list")
-            out.append(LexEntry(
-                type=etype,
-                label=item["label"].strip(),
-                aliases=tuple(str(a).strip() for a in aliases if str(a).strip()),
-                category=str(item.get("category") or ""),
-                broader=str(item.get("broader") or ""),
-                contrasts=tuple(item.get("contrasts") or ()),
-                subtype="region" if section == "regions" else "",
-            ))
+            out.append(
+                LexEntry(
+                    type=etype,
+                    label=item["label"].strip(),
+                    aliases=tuple(str(a).strip() for a in aliases if str(a).strip()),
+                    category=str(item.get("category") or ""),
+                    broader=str(item.get("broader") or ""),
+                    contrasts=tuple(item.get("contrasts") or ()),
+                    subtype="region" if section == "regions" else "",
+                )
+            )
     return out
 
 
@@ -173,16 +188,18 @@ def _check_rules(path: Path, data: Any, text: str) -> tuple[list[dict], list[dic
                         raise RuleError(f"{where}: rule {rid}: invalid regular expression: {exc}") from exc
             if section == "relations":
                 if rule.get("relation") not in ("implements", "practicedIn", "establishedBy", "contrastsWith"):
-                    raise RuleError(f"{where}: rule {rid}: relation must be implements, practicedIn, "
-                                    f"establishedBy or contrastsWith")
+                    raise RuleError(
+                        f"{where}: rule {rid}: relation must be implements, practicedIn, establishedBy or contrastsWith"
+                    )
                 if "_pattern" not in rule:
                     raise RuleError(f"{where}: rule {rid}: a relation rule needs a pattern")
             target.append(rule)
     return mentions, relations
 
 
-def load_rules(lexicons: list[Path] | None = None, rules_file: Path | None = None,
-               extra_lexicons: list[Path] | None = None) -> RuleSet:
+def load_rules(
+    lexicons: list[Path] | None = None, rules_file: Path | None = None, extra_lexicons: list[Path] | None = None
+) -> RuleSet:
     """Load the built-in lexicon and rules, plus any ``--lexicon`` files an analyst passes."""
     lex_paths = list(lexicons or [ontology_path("lexicon.yaml")]) + list(extra_lexicons or [])
     rules_path = rules_file or ontology_path("rules.yaml")
@@ -199,9 +216,21 @@ def load_rules(lexicons: list[Path] | None = None, rules_file: Path | None = Non
 
     h.update(__version__.encode())
     mentions, relations = _check_rules(Path(rules_path), data, text)
+    for mood, cues in (data.get("modality") or {}).items():
+        for cue in cues or []:
+            try:
+                re.compile(cue)
+            except re.error as exc:
+                raise RuleError(f"{rules_path}{_line_of(text, cue)}: modality {mood} cue {cue!r}: {exc}") from exc
     # Later lexicons override earlier entries of the same type and label.
     merged: dict[tuple[str, str], LexEntry] = {}
     for e in entries:
         merged[(e.type, e.label)] = e
-    return RuleSet(entries=list(merged.values()), rules=data, sources=[str(p) for p in lex_paths],
-                   digest=h.hexdigest(), mention_rules=mentions, relation_rules=relations)
+    return RuleSet(
+        entries=list(merged.values()),
+        rules=data,
+        sources=[str(p) for p in lex_paths],
+        digest=h.hexdigest(),
+        mention_rules=mentions,
+        relation_rules=relations,
+    )

@@ -13,6 +13,7 @@ def validate(data: Graph) -> tuple[bool, str]:
 
     shapes = Graph().parse(ontology_path("shapes.ttl"))
     ont = Graph().parse(ontology_path("zhengji.ttl"))
-    conforms, _graph, text = shacl_validate(data, shacl_graph=shapes, ont_graph=ont, inference="none",
-                                            advanced=True, allow_warnings=True)
+    conforms, _graph, text = shacl_validate(
+        data, shacl_graph=shapes, ont_graph=ont, inference="none", advanced=True, allow_warnings=True
+    )
     return bool(conforms), str(text)

@@ -50,8 +50,9 @@ def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:
         if rule.get("type") == "organization" and "_pattern" in rule:
             m = rule["_pattern"].fullmatch(pub)
             if m:
-                return [Mention(type="organization", surface=pub, key=pub, start=0, end=0,
-                                rule="organization.publisher")]
+                return [
+                    Mention(type="organization", surface=pub, key=pub, start=0, end=0, rule="organization.publisher")
+                ]
     return []
 
 
@@ -99,7 +100,12 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
             taken.append((m.start, m.end))
             out.append(m)
     mech = [(m.start, m.end) for m in out if m.type == "mechanism"]
-    out = [m for m in out if not (m.type == "concept" and any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end)
-                                                             for s, e in mech))]
+    out = [
+        m
+        for m in out
+        if not (
+            m.type == "concept" and any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in mech)
+        )
+    ]
     out.sort(key=lambda m: (m.start, m.end, m.type, m.key))
     return out

@@ -23,5 +23,13 @@ def lexicon_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mentio
         if start < last_end:
             continue
         last_end = end
-        yield Mention(type=etype, surface=surface, key=label, start=start, end=end, rule=rule["id"],
-                      subtype=subtype, category=category)
+        yield Mention(
+            type=etype,
+            surface=surface,
+            key=label,
+            start=start,
+            end=end,
+            rule=rule["id"],
+            subtype=subtype,
+            category=category,
+        )

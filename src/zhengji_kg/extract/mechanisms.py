@@ -37,9 +37,15 @@ def _head_regex(rule: dict) -> re.Pattern[str]:
     return re.compile("(?:" + "|".join(map(re.escape, heads)) + ")+(?![化性])")
 
 
-def _walk_left(sent: Sentence, toks: list[tuple[str, int, int]], idx: int, ctx: Context,
-               head_generic: bool, head_end: int | None = None, generic: frozenset[str] = frozenset()
-               ) -> tuple[int, int]:
+def _walk_left(
+    sent: Sentence,
+    toks: list[tuple[str, int, int]],
+    idx: int,
+    ctx: Context,
+    head_generic: bool,
+    head_end: int | None = None,
+    generic: frozenset[str] = frozenset(),
+) -> tuple[int, int]:
     """Return (name start offset in sentence, index of the token that stopped the walk)."""
     w = ctx.rules.words
     stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
@@ -48,7 +54,7 @@ def _walk_left(sent: Sentence, toks: list[tuple[str, int, int]], idx: int, ctx: 
     i = idx
     collected = 0
     while i >= 0:
-        word, s, e = toks[i]
+        word, s, _e = toks[i]
         abs_s = sent.start + s
         if any(os <= abs_s < oe for os, oe in ctx.org_spans):
             break
@@ -135,24 +141,35 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             nxt = next((w for w, s_, _e in local if s_ >= he), "")
             if ok and nxt and _is_noun(nxt) and head in ("制度", "平台", "体系", "机制"):
                 ok = False  # 制度刚性, 平台建设: the head modifies a following noun; no name ends here
-            if ok and stop_word in ("和", "与") and stop_i > 0 and len(local[stop_i - 1][0]) == 2 \
-                    and _walk_left(sent, local, stop_i - 1, ctx, False)[1] == stop_i - 2 \
-                    and (_is_verb(local[stop_i - 1][0]) or _is_verb(local[stop_i + 1][0])):
+            if (
+                ok
+                and stop_word in ("和", "与")
+                and stop_i > 0
+                and len(local[stop_i - 1][0]) == 2
+                and _walk_left(sent, local, stop_i - 1, ctx, False)[1] == stop_i - 2
+                and (_is_verb(local[stop_i - 1][0]) or _is_verb(local[stop_i + 1][0]))
+            ):
                 # verb coordination inside a name (a single verb left of 和): 防范和纠治政绩观偏差工作机制
                 name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx, False)
                 label = clean_label(sent.text[name_start:he])
                 stop_word = local[stop_i][0] if stop_i >= 0 else ""
             if ok:
                 out.append(Found(sent.start + name_start, sent.start + he, label, head, tuple(aliases), False))
-            if stop_word in _CONJ or (stop_word == "等" and head in generic):
-                if ok or stop_word == "等":
-                    out.extend(_conjuncts(sent, local, stop_i, head, generic, max_chars, ctx))
+            if (stop_word in _CONJ and ok) or (stop_word == "等" and head in generic):
+                out.extend(_conjuncts(sent, local, stop_i, head, generic, max_chars, ctx))
     cache[key] = out
     return out
 
 
-def _conjuncts(sent: Sentence, local: list[tuple[str, int, int]], stop_i: int, head: str, generic: set[str],
-               max_chars: int, ctx: Context) -> list[Found]:
+def _conjuncts(
+    sent: Sentence,
+    local: list[tuple[str, int, int]],
+    stop_i: int,
+    head: str,
+    generic: set[str],
+    max_chars: int,
+    ctx: Context,
+) -> list[Found]:
     """Names coordinated to the left of a head (A和B机制, A、B、C等工作机制), each with the head restored.
 
     Only when the chain of conjuncts is itself the object of a trigger verb (建立/完善 …), so that a list
@@ -204,8 +221,15 @@ def _is_verb(word: str) -> bool:
 def head_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     for f in find_mechanisms(doc, rule, ctx):
         if not f.coordinated:
-            yield Mention(type="mechanism", surface=f.label, key=f.label, start=f.start, end=f.end,
-                          rule=rule["id"], aliases=f.aliases)
+            yield Mention(
+                type="mechanism",
+                surface=f.label,
+                key=f.label,
+                start=f.start,
+                end=f.end,
+                rule=rule["id"],
+                aliases=f.aliases,
+            )
 
 
 @register("mechanism_coordination")
@@ -215,5 +239,12 @@ def coordination_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[M
         return
     for f in find_mechanisms(doc, head_rule, ctx):
         if f.coordinated:
-            yield Mention(type="mechanism", surface=f.label, key=f.label, start=f.start, end=f.end,
-                          rule=rule["id"], aliases=f.aliases)
+            yield Mention(
+                type="mechanism",
+                surface=f.label,
+                key=f.label,
+                start=f.start,
+                end=f.end,
+                rule=rule["id"],
+                aliases=f.aliases,
+            )

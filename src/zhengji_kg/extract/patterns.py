@@ -40,8 +40,15 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
             start, label = _trim_org(m, start, label)
             if label in generic or len(label) < 2:
                 continue
-        yield Mention(type=rule["type"], surface=label, key=label, start=start, end=end, rule=rule["id"],
-                      subtype=rule.get("subtype", ""))
+        yield Mention(
+            type=rule["type"],
+            surface=label,
+            key=label,
+            start=start,
+            end=end,
+            rule=rule["id"],
+            subtype=rule.get("subtype", ""),
+        )
 
 
 def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
@@ -76,8 +83,7 @@ def quoted_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
         if other and rule["type"] not in other:
             continue
         if any(f.search(label) for f in forms):
-            yield Mention(type=rule["type"], surface=label, key=label, start=m.start(1), end=m.end(1),
-                          rule=rule["id"])
+            yield Mention(type=rule["type"], surface=label, key=label, start=m.start(1), end=m.end(1), rule=rule["id"])
 
 
 @register("token_suffix")
@@ -89,7 +95,12 @@ def suffix_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
         if not any(s in sent.text for s in suffixes):
             continue
         for word, s, e in tokens(sent.text, ctx.jieba_words):
-            if word.endswith(suffixes) and len(word) >= min_chars and word not in exclude \
-                    and re.fullmatch(r"[\u4e00-\u9fff]+", word):
-                yield Mention(type=rule["type"], surface=word, key=word, start=sent.start + s,
-                              end=sent.start + e, rule=rule["id"])
+            if (
+                word.endswith(suffixes)
+                and len(word) >= min_chars
+                and word not in exclude
+                and re.fullmatch(r"[\u4e00-\u9fff]+", word)
+            ):
+                yield Mention(
+                    type=rule["type"], surface=word, key=word, start=sent.start + s, end=sent.start + e, rule=rule["id"]
+                )

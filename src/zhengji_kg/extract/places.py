@@ -59,8 +59,17 @@ def gazetteer_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Ment
                     break
         if code:
             d = g.divisions[code]
-            yield Mention(type="place", surface=name, key=d.label, start=start, end=end, rule=rule["id"],
-                          code=code, subtype=d.level)
+            yield Mention(
+                type="place",
+                surface=name,
+                key=d.label,
+                start=start,
+                end=end,
+                rule=rule["id"],
+                code=code,
+                subtype=d.level,
+            )
         else:
-            yield Mention(type="place", surface=name, key=name, start=start, end=end, rule=rule["id"],
-                          subtype="unresolved")
+            yield Mention(
+                type="place", surface=name, key=name, start=start, end=end, rule=rule["id"], subtype="unresolved"
+            )

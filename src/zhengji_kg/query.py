@@ -1,0 +1,80 @@
+"""SPARQL over a built graph, with the contract's prefixes predeclared, as table, CSV, TSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from rdflib import Graph
+
+PREFIXES = """PREFIX zj: <https://w3id.org/zhengji-kg/ontology#>
+PREFIX zjr: <https://w3id.org/zhengji-kg/id/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+class QueryError(ValueError):
+    """A malformed query, with the line and column where the parser stopped."""
+
+
+def run_query(graph: Graph, text: str) -> tuple[list[str], list[list[str]]]:
+    """Run a SELECT/ASK query; return (column names, rows of strings)."""
+    from pyparsing import ParseException
+
+    n_prefix_lines = PREFIXES.count("\n")
+    try:
+        result = graph.query(PREFIXES + text)
+    except ParseException as exc:
+        line = exc.lineno - n_prefix_lines
+        raise QueryError(f"SPARQL syntax error at line {line}, column {exc.col}: {exc.msg}") from exc
+    if result.type == "ASK":
+        return ["ask"], [["true" if result.askAnswer else "false"]]
+    if result.type != "SELECT":
+        raise QueryError("only SELECT and ASK queries print as tables; use CONSTRUCT through the Python API")
+    cols = [str(v) for v in result.vars]
+    rows = [["" if v is None else str(v) for v in row] for row in result]
+    return cols, rows
+
+
+def format_rows(cols: list[str], rows: list[list[str]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([dict(zip(cols, r, strict=True)) for r in rows], ensure_ascii=False, indent=2)
+    if fmt in ("csv", "tsv"):
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        w.writerow(cols)
+        w.writerows(rows)
+        return buf.getvalue().rstrip("\n")
+    short = [[_short(c) for c in r] for r in rows]
+    widths = [max([_width(c)] + [_width(r[i]) for r in short]) for i, c in enumerate(cols)]
+    line = lambda cells: " | ".join(c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+    out = [line(cols), "-+-".join("-" * w for w in widths)] + [line(r) for r in short]
+    return "\n".join(out)
+
+
+def _short(value: str) -> str:
+    for prefix, ns in (("zjr:", "https://w3id.org/zhengji-kg/id/"), ("zj:", "https://w3id.org/zhengji-kg/ontology#")):
+        if value.startswith(ns):
+            return prefix + value[len(ns) :]
+    return value
+
+
+def _width(s: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def load_query(arg: str) -> str:
+    p = Path(arg)
+    if arg.endswith((".rq", ".sparql")) and p.is_file():
+        return p.read_text(encoding="utf-8")
+    return arg
