@@ -190,8 +190,14 @@ def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], deta
 
 @main.command()
 @click.argument("query")
-@click.option("--graph", "graph_path", type=click.Path(exists=True, path_type=Path), default=Path("output"),
-              show_default=True, help="A build folder or a graph file.")
+@click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="A build folder or a graph file.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 def query(query: str, graph_path: Path, fmt: str) -> None:
     """Run a SPARQL SELECT or ASK QUERY (text or a .rq file) over a built graph.

@@ -109,6 +109,19 @@ class KnowledgeGraph:
                     prec.labels[d.name] += 0
                     self._derived(child, "partOf", ("place", d.label), "partOf.gazetteer")
                     child = ("place", d.label)
+            if etype == "organization":
+                place = _place_in_name(key)
+                if place:
+                    prec = self._entity("place", place.label)
+                    prec.code, prec.subtype = place.code, place.level
+                    prec.labels[place.name] += 0
+                    self._derived((etype, key), "basedIn", ("place", place.label), "basedIn.name")
+                    for parent_code in g.ancestors(place.code):
+                        d = g.divisions[parent_code]
+                        self._entity("place", d.label).code = d.code
+                        self._entity("place", d.label).subtype = d.level
+                        self._derived(("place", place.label), "partOf", ("place", d.label), "partOf.gazetteer")
+                        place = d
             if etype in ("concept", "mechanism"):
                 broader = self._broader(etype, key)
                 if broader:
@@ -180,6 +193,23 @@ class KnowledgeGraph:
                 rules=";".join(sorted({e.rule for e in evs})),
             )
         return g
+
+
+def _place_in_name(name: str):
+    """The longest unambiguous administrative name inside an organization's name (辽宁省委组织部 → 辽宁省)."""
+    from .extract.places import _scan
+
+    g = gazetteer()
+    scanned = [cs for _s, _e, _n, cs in _scan(name)]
+    unique = {cs[0] for cs in scanned if len(cs) == 1}
+    hits = set(unique)
+    for cs in scanned:
+        if len(cs) > 1:  # 朝阳区 of 北京市朝阳区纪委监委: the candidate under a place the name also gives
+            under = [c for c in cs if unique & set(g.ancestors(c))]
+            if len(under) == 1:
+                hits.add(under[0])
+    lowest = [c for c in hits if not any(c in g.ancestors(o) for o in hits)]
+    return g.divisions[lowest[0]] if len(lowest) == 1 else None
 
 
 def broader_rule(rules: RuleSet, etype: str, key: str) -> str:

@@ -28,6 +28,7 @@ PREDICATE = {
     "partOf": ZJ.partOf,
     "broader": SKOS.broader,
     "relatedTo": ZJ.relatedTo,
+    "basedIn": ZJ.basedIn,
 }
 _UNSAFE = set(" <>\"{}|\\^`%#?[]@!$&'()*+,;=")
 
@@ -99,6 +100,8 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             g.add((s, DCTERMS.date, Literal(meta["date"], datatype=XSD.date)))
         if meta.get("publisher"):
             g.add((s, DCTERMS.publisher, Literal(meta["publisher"], lang="zh")))
+        if meta.get("docno"):
+            g.add((s, ZJ.documentNumber, Literal(meta["docno"])))
         if meta.get("author"):
             g.add((s, DCTERMS.creator, Literal(meta["author"], lang="zh")))
         url = meta.get("url", "")

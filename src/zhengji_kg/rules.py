@@ -78,8 +78,11 @@ class RuleSet:
     @cached_property
     def modality_cues(self) -> list[tuple[str, re.Pattern[str]]]:
         cues = self.rules.get("modality") or {}
-        return [(m, re.compile("|".join(cues[m]))) for m in ("forbidden", "criticised", "required", "encouraged")
-                if cues.get(m)]
+        return [
+            (m, re.compile("|".join(cues[m])))
+            for m in ("forbidden", "criticised", "required", "encouraged")
+            if cues.get(m)
+        ]
 
     def mention_rule(self, rule_id: str) -> dict[str, Any]:
         for r in self.mention_rules:

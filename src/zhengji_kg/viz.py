@@ -29,6 +29,7 @@ EDGE_COLOR = {
     "establishedBy": "#f28e2b",
     "contrastsWith": "#e15759",
     "partOf": "#8c8c8c",
+    "basedIn": "#8c8c8c",
     "broader": "#b07aa1",
     "relatedTo": "#d3d3d3",
 }

@@ -52,16 +52,23 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
 
 
 def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
-    """The place part of a body's name must be a real place: 按照市政协党组 → 市政协党组."""
-    from ..gazetteer import gazetteer
+    """The place part of a body's name must be made of real places: 北京市朝阳区纪委监委 stays whole,
+    按照市政协党组 → 市政协党组 (按照市 is no place)."""
+    from .places import _scan
 
-    place = m.group("place")
-    if not place:
+    if not m.group("place") or re.match(r"^(XX|某|X)", m.group("place")):
         return start, label
-    names = gazetteer().names
-    if place in names or place[:-1] in names or re.match(r"^(XX|某|X)", place):
+    # the place and level characters together (甘肃省天水市秦州 + 区) must be made of real places
+    place = m.string[m.start("place") : m.end("level") if m.group("level") else m.end("place")]
+    pos = len(place)
+    for s_, e_, _n, _c in reversed(_scan(place)):
+        if e_ == pos:
+            pos = s_
+    if pos == 0:
         return start, label
-    cut = m.end("place") - 1 - start  # keep the level character (市, 县 …)
+    cut = m.start("place") + pos - start
+    if pos == len(place):
+        cut -= 1  # keep the level character (市, 县 …) of a non-place prefix
     return start + cut, label[cut:]
 
 
@@ -104,3 +111,30 @@ def suffix_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
                 yield Mention(
                     type=rule["type"], surface=word, key=word, start=sent.start + s, end=sent.start + e, rule=rule["id"]
                 )
+
+
+@register("declared_alias")
+def declared_alias_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """《全称》（以下简称《简称》）: every later 《简称》 or “简称” is the full name."""
+    for decl in rule["_pattern"].finditer(doc.text):
+        full = clean_label(decl.group("full"))
+        short = decl.group("short")
+        yield Mention(
+            type=rule["type"],
+            surface=full,
+            key=full,
+            start=decl.start("full"),
+            end=decl.end("full"),
+            rule=rule["id"],
+            aliases=(clean_label(short),),
+        )
+        for m in re.finditer(r"[《“\"]" + re.escape(short) + r"[》”\"]", doc.text[decl.end() :]):
+            start = decl.end() + m.start() + 1
+            yield Mention(
+                type=rule["type"],
+                surface=clean_label(short),
+                key=full,
+                start=start,
+                end=start + len(short),
+                rule=rule["id"],
+            )

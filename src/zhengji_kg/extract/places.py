@@ -73,3 +73,57 @@ def gazetteer_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Ment
             yield Mention(
                 type="place", surface=name, key=name, start=start, end=end, rule=rule["id"], subtype="unresolved"
             )
+
+
+def own_place(doc: Document) -> tuple[str, str] | None:
+    """The document's own place as (label, code): the sidecar's ``place``, else the one place of county
+    or city level in the title, else the one such place the first paragraph names. None when unsure."""
+    g = gazetteer()
+    own = doc.metadata.get("place", "")
+    if own:
+        codes = g.names.get(own, [])
+        if len(codes) == 1:
+            return g.divisions[codes[0]].label, codes[0]
+    first_line = doc.text.split("\n", 1)[0]
+    first_paragraphs = "\n".join(doc.text.split("\n")[:2])
+    for text in (doc.metadata.get("title", ""), first_line, first_paragraphs):
+        if not text:
+            continue
+        found = {
+            c
+            for _s, _e, _n, cs in _scan(text)
+            if len(cs) == 1
+            for c in cs
+            if g.divisions[c].level in ("county", "city")
+        }
+        # a county with its own city named too counts once: keep the lowest level
+        lowest = {c for c in found if not any(c in g.ancestors(o) for o in found)}
+        if len(lowest) == 1:
+            c = lowest.pop()
+            return g.divisions[c].label, c
+    return None
+
+
+@register("deictic")
+def deictic_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    place = own_place(doc)
+    if place is None:
+        return
+    g = gazetteer()
+    chain = [place[1], *g.ancestors(place[1])]
+    for m in rule["_pattern"].finditer(doc.text):
+        unit = m.group()[-1]  # 我县 → a 县; 本市 → the nearest 市 up the chain (安吉县 → 湖州市)
+        code = next((c for c in chain if g.divisions[c].name.endswith(unit)), None)
+        if code is None:
+            continue
+        d = g.divisions[code]
+        yield Mention(
+            type="place",
+            surface=m.group(),
+            key=d.label,
+            start=m.start(),
+            end=m.end(),
+            rule=rule["id"],
+            code=code,
+            subtype=d.level,
+        )
