@@ -34,6 +34,7 @@ def main() -> None:
     zhengji-kg query 'SELECT …'            # SPARQL with the contract's prefixes
     zhengji-kg evaluate DOCS --gold GOLD   # precision / recall / F1 against gold YAML
     zhengji-kg explain "一句话"             # what every rule finds in a sentence
+    zhengji-kg suggest DOCS                # frequent terms no rule covers yet
     """
 
 
@@ -93,14 +94,18 @@ def build(
         bar.update(1)
 
     t0 = time.perf_counter()
-    kg = build_graph(paths, rules, progress=progress)
+    from .ingest import IngestError
+
+    try:
+        kg = build_graph(paths, rules, progress=progress, strict=strict)
+    except IngestError as exc:
+        bar.close()
+        raise click.ClickException(f"{exc} (--strict)") from exc
     bar.close()
     report = kg.report
     assert report is not None
     for name, reason in report.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
-        if strict:
-            raise click.ClickException(f"{name}: {reason} (--strict)")
     if not report.read:
         raise click.ClickException("no document could be read; nothing written")
     from .rdf import sorted_ntriples  # noqa: F401  (documented determinism)
@@ -215,6 +220,37 @@ def query(query: str, graph_path: Path, fmt: str) -> None:
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(format_rows(cols, rows, fmt))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--min-count", default=2, show_default=True, help="Occurrences a candidate needs in the corpus.")
+@click.option("--min-docs", default=1, show_default=True, help="Documents a candidate needs to occur in.")
+@click.option("--limit", default=50, show_default=True, help="Candidates to list (0: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@click.option("--lexicon", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Extra lexicon YAML.")
+def suggest(
+    paths: tuple[Path, ...], min_count: int, min_docs: int, limit: int, fmt: str, lexicon: tuple[str, ...]
+) -> None:
+    """List frequent candidate terms in PATHS that no rule or lexicon entry covers yet.
+
+    Candidates are quoted terms, numbered formulas, and words ending in a mechanism head (…机制, …清单)
+    or a notion suffix (…观, …主义, …意识). Add the good ones to a lexicon file and pass it with --lexicon.
+
+    \b
+    Example:
+      zhengji-kg suggest ../shared/corpus/seeds --min-count 1 --limit 20
+    """
+    from .pipeline import build as build_graph
+    from .query import format_rows
+    from .suggest import suggest as run
+
+    kg = build_graph(paths, _rules(lexicon))
+    cands = run(kg, min_docs=min_docs, min_count=min_count)
+    if limit:
+        cands = cands[:limit]
+    rows = [[c.term, c.form, str(c.count), str(len(c.docs)), c.example[:40]] for c in cands]
+    click.echo(format_rows(["term", "form", "count", "docs", "example"], rows, fmt))
 
 
 @main.command()

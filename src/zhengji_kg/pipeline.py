@@ -40,12 +40,14 @@ def build(
     *,
     lexicons: Iterable[Path] = (),
     progress: Callable[[int, int, str], None] | None = None,
+    strict: bool = False,
 ) -> KnowledgeGraph:
     """Build the knowledge graph of the documents under ``paths``.
 
     Returns a ``KnowledgeGraph``; ``.rdf()`` gives an ``rdflib.Graph``, ``.networkx()`` a
     ``networkx.MultiDiGraph``, ``.report`` what was read and skipped. A file that cannot be read is
-    reported in ``.report.skipped`` and the rest still build.
+    reported in ``.report.skipped`` and the rest still build; with ``strict`` the first one raises
+    ``IngestError`` naming the file.
     """
     t0 = time.perf_counter()
     rules = rules or load_rules(extra_lexicons=[Path(p) for p in lexicons])
@@ -59,6 +61,8 @@ def build(
         try:
             doc = read_document(f, root)
         except IngestError as exc:
+            if strict:
+                raise IngestError(f"{name}: {exc}") from exc
             report.skipped.append((name, str(exc)))
             continue
         kg.add(extract_document(doc, rules))

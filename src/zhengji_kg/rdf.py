@@ -143,7 +143,7 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             g.add((n, ZJ.charStart, Literal(ev.start)))
             g.add((n, ZJ.charEnd, Literal(ev.end)))
             g.add((n, ZJ.rule, Literal(ev.rule)))
-            if pred in ("implements", "practicedIn", "establishedBy", "contrastsWith"):
+            if pred in ("implements", "practicedIn", "establishedBy", "contrastsWith", "relatedTo"):
                 g.add((n, ZJ.modality, Literal(ev.modality)))
             if weight is not None:
                 g.add((n, ZJ.weight, Literal(weight)))

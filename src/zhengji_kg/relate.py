@@ -92,9 +92,15 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                             (a.type, a.key), pred, (b.type, b.key), sent, rule["id"], modality(sent, first, rules, last)
                         )
         stated = {frozenset((r.subject, r.object)) for r in out.values() if r.sentence.start == sent.start}
-        keys = sorted({(m.type, m.key) for m in ms if m.type in COOC_TYPES})
-        for a, b in combinations(keys, 2):
+        first_of: dict[tuple[str, str], Mention] = {}
+        for m in ms:
+            if m.type in COOC_TYPES:
+                first_of.setdefault((m.type, m.key), m)
+        for a, b in combinations(sorted(first_of), 2):
             if frozenset((a, b)) in stated:
                 continue
-            out[(a, "relatedTo", b, sent.start)] = Relation(a, "relatedTo", b, sent, COOCCURRENCE_RULE, "reported")
+            ma, mb = sorted((first_of[a], first_of[b]), key=lambda m: m.start)
+            out[(a, "relatedTo", b, sent.start)] = Relation(
+                a, "relatedTo", b, sent, COOCCURRENCE_RULE, modality(sent, ma, rules, mb)
+            )
     return sorted(out.values(), key=lambda r: (r.sentence.start, r.predicate, r.subject, r.object))
