@@ -126,3 +126,22 @@ def test_modality(run, rules) -> None:
         or modality(run("这是重要的干部实绩档案。").sentences[0], run("这是重要的干部实绩档案。").mentions[0], rules)
         == "reported"
     )
+
+
+def test_news_report_paragraph(run) -> None:
+    text = (
+        "2023年以来，湖南省长沙市岳麓区建立健全“一人一档”干部实绩纪实制度，探索推行“红黑榜”晾晒机制和季度点评制度。\n"
+        "区委组织部制定出台《干部担当作为容错纠错实施办法（试行）》。区委书记表示，绝不能搞“面子工程”。\n"
+        "该区还建立了重点项目一线考察识别干部机制。"
+    )
+    doc = run(text)
+    assert keys(doc, "mechanism") == [
+        "一人一档干部实绩纪实制度",
+        "季度点评制度",
+        "干部担当作为容错纠错实施办法",
+        "红黑榜晾晒机制",
+        "重点项目一线考察识别干部机制",
+    ]
+    assert keys(doc, "organization") == ["区委组织部"]  # not 区委 of 区委书记
+    assert ("重点项目一线考察识别干部机制", "practicedIn", "长沙市岳麓区") in rels(doc)  # 该区
+    assert ("干部担当作为容错纠错实施办法", "establishedBy", "区委组织部") in rels(doc)

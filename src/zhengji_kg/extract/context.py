@@ -40,6 +40,6 @@ def _base(rules: RuleSet) -> tuple[ahocorasick.Automaton, tuple[str, ...]]:
     words = set(table)
     for r in rules.mention_rules:
         words.update(r.get("heads") or [])
-    for key in ("triggers", "modifiers", "scope_ends"):
+    for key in ("triggers", "modifiers", "scope_ends", "keep_whole"):
         words.update(rules.words.get(key, ()))
     return auto, tuple(sorted(w for w in words if len(w) <= 12))

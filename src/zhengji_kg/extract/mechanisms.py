@@ -20,6 +20,22 @@ from .patterns import clean_label
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
 _CONJ = {"和", "与", "及", "、", "以及"}
+_ALL_HEADS = (
+    "机制",
+    "制度",
+    "体系",
+    "办法",
+    "清单",
+    "档案",
+    "台账",
+    "平台",
+    "队伍",
+    "库",
+    "计划",
+    "细则",
+    "制",
+    "工作法",
+)
 
 
 @dataclass(frozen=True)
@@ -139,8 +155,8 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 aliases.append(clean_label(raw))
             ok = label not in generic and len(label) - len(head) >= min_chars and len(label) <= max_chars
             nxt = next((w for w, s_, _e in local if s_ >= he), "")
-            if ok and nxt and _is_noun(nxt) and head in ("制度", "平台", "体系", "机制"):
-                ok = False  # 制度刚性, 平台建设: the head modifies a following noun; no name ends here
+            if ok and nxt and _is_noun(nxt):
+                ok = False  # 制度刚性, 队伍建设: the head modifies a following noun; no name ends here
             if (
                 ok
                 and stop_word in ("和", "与")
@@ -184,7 +200,7 @@ def _conjuncts(
         conj = clean_label(sent.text[cs:conj_end])
         if not conj or len(conj) < 2 or conj in generic or len(conj) > max_chars:
             return []
-        if conj.endswith(base_head):
+        if conj.endswith(_ALL_HEADS):
             label, als = conj, ()
         else:
             label, als = conj + base_head, tuple(dict.fromkeys((conj, conj + head)))

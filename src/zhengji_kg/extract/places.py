@@ -106,14 +106,18 @@ def own_place(doc: Document) -> tuple[str, str] | None:
 
 @register("deictic")
 def deictic_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
-    place = own_place(doc)
-    if place is None:
-        return
     g = gazetteer()
-    chain = [place[1], *g.ancestors(place[1])]
+    place = own_place(doc)
+    chain = [place[1], *g.ancestors(place[1])] if place else []
+    earlier = [(s, cs[0]) for s, _e, _n, cs in _scan(doc.text) if len(cs) == 1]
     for m in rule["_pattern"].finditer(doc.text):
         unit = m.group()[-1]  # 我县 → a 县; 本市 → the nearest 市 up the chain (安吉县 → 湖州市)
-        code = next((c for c in chain if g.divisions[c].name.endswith(unit)), None)
+        if m.group("who") == "该":
+            # 该县: the nearest place of that unit named before, in the same document
+            before = [c for s, c in earlier if s < m.start() and g.divisions[c].name.endswith(unit)]
+            code = before[-1] if before else None
+        else:
+            code = next((c for c in chain if g.divisions[c].name.endswith(unit)), None)
         if code is None:
             continue
         d = g.divisions[code]
