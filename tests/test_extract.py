@@ -145,3 +145,11 @@ def test_news_report_paragraph(run) -> None:
     assert keys(doc, "organization") == ["区委组织部"]  # not 区委 of 区委书记
     assert ("重点项目一线考察识别干部机制", "practicedIn", "长沙市岳麓区") in rels(doc)  # 该区
     assert ("干部担当作为容错纠错实施办法", "establishedBy", "区委组织部") in rels(doc)
+
+
+def test_two_issuers(run) -> None:
+    doc = run("2019年，中办、国办印发《关于解决形式主义突出问题为基层减负的通知》。")
+    assert rels(doc, "establishedBy") == [
+        ("关于解决形式主义突出问题为基层减负的通知", "establishedBy", "中共中央办公厅"),
+        ("关于解决形式主义突出问题为基层减负的通知", "establishedBy", "国务院办公厅"),
+    ]
