@@ -2,14 +2,17 @@
 
 Per document, labels are normalised (quotes, brackets, spaces and punctuation removed, traditional
 folded to simplified); a predicted entity matches a gold entity of the same type when one of its labels
-equals the gold label or one of its aliases. Optional gold items count neither way.
+equals the gold label or one of its aliases. Optional gold items count neither way. Relations match when
+both ends match and the relation is the same (contrastsWith in either direction).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,6 +20,7 @@ from .graph import KnowledgeGraph
 from .ingest import to_simplified
 
 TYPES = {"concept": "concepts", "mechanism": "mechanisms", "place": "places", "organization": "organizations"}
+CONTRACT_RELATIONS = ("implements", "practicedIn", "establishedBy", "contrastsWith")
 _PUNCT = re.compile(r"[\s“”\"'‘’《》〈〉「」『』【】()（）\[\]、，,。.:：;；!！?？·\-—_]")
 
 
@@ -46,20 +50,46 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def _gold_items(items: list | None) -> list[set[str]]:
+@dataclass(frozen=True)
+class GoldItem:
+    label: str
+    forms: frozenset[str]  # normalised label and aliases
+
+
+def _gold_items(items: list | None) -> list[GoldItem]:
     out = []
     for it in items or []:
         if isinstance(it, str):
             it = {"label": it}
-        out.append({norm(it["label"]), *(norm(a) for a in it.get("aliases") or [])})
+        out.append(GoldItem(it["label"], frozenset({norm(it["label"]), *(norm(a) for a in it.get("aliases") or [])})))
     return out
 
 
-def _match(labels: set[str], gold: list[set[str]]) -> int | None:
-    for i, g in enumerate(gold):
-        if labels & g:
-            return i
-    return None
+def _score(
+    predicted: Iterable[Any],
+    required: list[Any],
+    optional: list[Any],
+    find: Callable[[Any, list[Any]], int | None],
+    describe: Callable[[Any], str],
+    sc: Score,
+    stem: str,
+) -> None:
+    """Count one document: a prediction matching a required item is a hit (once per item), one matching
+    an optional item is ignored, any other is an extra; required items never hit are misses."""
+    hit = [False] * len(required)
+    for p in predicted:
+        i = find(p, required)
+        if i is not None:
+            if not hit[i]:
+                hit[i] = True
+                sc.tp += 1
+        elif find(p, optional) is None:
+            sc.fp += 1
+            sc.extras.append(f"{stem}: {describe(p)}")
+    for i, h in enumerate(hit):
+        if not h:
+            sc.fn += 1
+            sc.misses.append(f"{stem}: {describe(required[i])}")
 
 
 def evaluate(kg: KnowledgeGraph, gold_dir: Path) -> dict[str, Score]:
@@ -71,91 +101,67 @@ def evaluate(kg: KnowledgeGraph, gold_dir: Path) -> dict[str, Score]:
     for gf in gold_files:
         gold = yaml.safe_load(gf.read_text(encoding="utf-8")) or {}
         stem = Path(str(gold.get("doc") or gf.stem)).stem
-        doc_id = by_stem.get(stem)
-        doc = kg.documents.get(doc_id) if doc_id else None
+        doc = kg.documents.get(by_stem.get(stem, ""))
         # predicted entities of this document, with every label they carry here and canonically
         pred: dict[tuple[str, str], set[str]] = {}
-        if doc is not None:
-            for m in doc.mentions:
-                labels = pred.setdefault((m.type, m.key), {norm(m.key)})
-                labels.add(norm(m.surface))
-                labels.update(norm(a) for a in m.aliases)
-        matched_to: dict[tuple[str, str], tuple[str, int] | None] = {}
-        for etype, section in TYPES.items():
-            g_req = _gold_items(gold.get(section))
-            g_opt = _gold_items(gold.get(f"{section}_optional"))
-            hit = [False] * len(g_req)
-            sc = scores[etype]
-            for key, labels in sorted(pred.items()):
-                if key[0] != etype:
-                    continue
-                i = _match(labels, g_req)
-                if i is not None:
-                    matched_to[key] = (etype, i)
-                    if not hit[i]:
-                        hit[i] = True
-                        sc.tp += 1
-                    continue
-                if _match(labels, g_opt) is not None:
-                    matched_to[key] = None
-                    continue
-                sc.fp += 1
-                sc.extras.append(f"{stem}: {key[1]}")
-            for i, h in enumerate(hit):
-                if not h:
-                    sc.fn += 1
-                    sc.misses.append(f"{stem}: {sorted(g_req[i])[0] if g_req[i] else '?'}")
-        # relations
-        rs = scores["relation"]
-        gold_rel = [(norm(a), p, norm(b)) for a, p, b in gold.get("relations") or []]
-        opt_rel = [(norm(a), p, norm(b)) for a, p, b in gold.get("relations_optional") or []]
-        pred_rel = set()
-        if doc is not None:
-            for r in doc.relations:
-                if r.predicate in ("implements", "practicedIn", "establishedBy", "contrastsWith"):
-                    pred_rel.add((r.subject, r.predicate, r.object))
+        for m in doc.mentions if doc else []:
+            labels = pred.setdefault((m.type, m.key), {norm(m.key)})
+            labels.add(norm(m.surface))
+            labels.update(norm(a) for a in m.aliases)
+        all_gold = [
+            g for sec in TYPES.values() for g in _gold_items(gold.get(sec)) + _gold_items(gold.get(f"{sec}_optional"))
+        ]
 
-        def rel_match(r: tuple, pool: list[tuple], pred=pred, gold=gold) -> int | None:
+        def find_entity(key: tuple[str, str], pool: list[GoldItem], pred=pred) -> int | None:
+            return next((i for i, g in enumerate(pool) if pred[key] & g.forms), None)
+
+        for etype, section in TYPES.items():
+            keys = sorted(k for k in pred if k[0] == etype)
+            _score(
+                keys,
+                _gold_items(gold.get(section)),
+                _gold_items(gold.get(f"{section}_optional")),
+                find_entity,
+                lambda x: x[1] if isinstance(x, tuple) else x.label,
+                scores[etype],
+                stem,
+            )
+
+        def end_hits(labels: set[str], gold_label: str, all_gold=all_gold) -> bool:
+            return gold_label in labels or any(gold_label in g.forms and labels & g.forms for g in all_gold)
+
+        def find_relation(r: tuple, pool: list[tuple], pred=pred, end_hits=end_hits) -> int | None:
             s_labels = pred.get(r[0], {norm(r[0][1])})
             o_labels = pred.get(r[2], {norm(r[2][1])})
             for i, (a, p, b) in enumerate(pool):
-                if p != r[1]:
-                    continue
-                if (_labels_hit(s_labels, a, gold) and _labels_hit(o_labels, b, gold)) or (
-                    p == "contrastsWith" and _labels_hit(s_labels, b, gold) and _labels_hit(o_labels, a, gold)
+                if p == r[1] and (
+                    (end_hits(s_labels, a) and end_hits(o_labels, b))
+                    or (p == "contrastsWith" and end_hits(s_labels, b) and end_hits(o_labels, a))
                 ):
                     return i
             return None
 
-        hit_rel = [False] * len(gold_rel)
-        for r in sorted(pred_rel):
-            i = rel_match(r, gold_rel)
-            if i is not None:
-                if not hit_rel[i]:
-                    hit_rel[i] = True
-                    rs.tp += 1
-                continue
-            if rel_match(r, opt_rel) is not None:
-                continue
-            rs.fp += 1
-            rs.extras.append(f"{stem}: {r[0][1]} {r[1]} {r[2][1]}")
-        for i, h in enumerate(hit_rel):
-            if not h:
-                rs.fn += 1
-                a, p, b = gold_rel[i]
-                rs.misses.append(f"{stem}: {a} {p} {b}")
+        predicted = sorted(
+            {
+                (r.subject, r.predicate, r.object)
+                for r in (doc.relations if doc else [])
+                if r.predicate in CONTRACT_RELATIONS
+            }
+        )
+        required = [(norm(a), p, norm(b)) for a, p, b in gold.get("relations") or []]
+        optional = [(norm(a), p, norm(b)) for a, p, b in gold.get("relations_optional") or []]
+        _score(
+            predicted,
+            required,
+            optional,
+            find_relation,
+            lambda r: (
+                f"{r[0][1] if isinstance(r[0], tuple) else r[0]} {r[1]} {r[2][1] if isinstance(r[2], tuple) else r[2]}"
+            ),
+            scores["relation"],
+            stem,
+        )
     return scores
-
-
-def _labels_hit(labels: set[str], gold_label: str, gold: dict) -> bool:
-    """A predicted end matches a gold relation end via the gold entity's label or aliases."""
-    if gold_label in labels:
-        return True
-    for section in TYPES.values():
-        for group in _gold_items(gold.get(section)) + _gold_items(gold.get(f"{section}_optional")):
-            if gold_label in group and labels & group:
-                return True
-    return False
 
 
 def format_table(scores: dict[str, Score]) -> str:

@@ -233,34 +233,28 @@ def _is_verb(word: str) -> bool:
     return flag.startswith("v")
 
 
-@register("mechanism_head")
-def head_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
-    for f in find_mechanisms(doc, rule, ctx):
-        if not f.coordinated:
+def _mentions(found: list[Found], rule_id: str, coordinated: bool) -> Iterator[Mention]:
+    for f in found:
+        if f.coordinated == coordinated:
             yield Mention(
                 type="mechanism",
                 surface=f.label,
                 key=f.label,
                 start=f.start,
                 end=f.end,
-                rule=rule["id"],
+                rule=rule_id,
                 aliases=f.aliases,
             )
+
+
+@register("mechanism_head")
+def head_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    yield from _mentions(find_mechanisms(doc, rule, ctx), rule["id"], coordinated=False)
 
 
 @register("mechanism_coordination")
 def coordination_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """Members of a coordination (A和B机制) found by the head rule, reported under this rule's id."""
     head_rule = next((r for r in ctx.rules.mention_rules if r.get("kind") == "mechanism_head"), None)
-    if head_rule is None:
-        return
-    for f in find_mechanisms(doc, head_rule, ctx):
-        if f.coordinated:
-            yield Mention(
-                type="mechanism",
-                surface=f.label,
-                key=f.label,
-                start=f.start,
-                end=f.end,
-                rule=rule["id"],
-                aliases=f.aliases,
-            )
+    if head_rule is not None:
+        yield from _mentions(find_mechanisms(doc, head_rule, ctx), rule["id"], coordinated=True)
