@@ -53,6 +53,8 @@ class KnowledgeGraph:
         self.documents: dict[str, Document] = {}
         self.report: BuildReport | None = None
         self._first_sentence: dict[tuple[EntityKey, str], Evidence] = {}
+        # (entity, source) → one evidence per sentence that mentions the entity, with the mention's modality
+        self.mentions: dict[tuple[EntityKey, str], dict[int, Evidence]] = {}
 
     # ------------------------------------------------------------ merge
     def add(self, doc: Document) -> None:
@@ -87,10 +89,11 @@ class KnowledgeGraph:
         if m.category and not rec.category:
             rec.category = m.category
         k = ((m.type, m.key), doc.id)
-        if k not in self._first_sentence:
-            sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
-            if sent:
-                self._first_sentence[k] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule)
+        sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
+        if sent:
+            ev = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
+            self._first_sentence.setdefault(k, ev)
+            self.mentions.setdefault(k, {}).setdefault(sent.start, ev)
 
     def _add_relation(self, doc: Document, r: Relation) -> None:
         ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)

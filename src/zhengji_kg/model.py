@@ -31,6 +31,7 @@ class Mention:
     code: str = ""  # administrative code for places, when resolved
     category: str = ""
     aliases: tuple[str, ...] = ()  # other spellings the text itself shows (quoted part, 的-form)
+    modality: str = ""  # how its sentence takes it: required, encouraged, forbidden, criticised, reported
 
 
 @dataclass(frozen=True)

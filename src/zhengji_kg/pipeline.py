@@ -11,7 +11,7 @@ from .extract import extract_mentions
 from .graph import KnowledgeGraph
 from .ingest import IngestError, iter_corpus_files, read_document
 from .model import Document
-from .relate import relate
+from .relate import mention_modalities, relate
 from .rules import RuleSet, load_rules
 from .segment import split_sentences
 
@@ -21,6 +21,7 @@ def extract_document(doc: Document, rules: RuleSet) -> Document:
     doc.sentences = split_sentences(doc.text)
     doc.mentions = extract_mentions(doc, rules)
     doc.relations = relate(doc, rules)
+    doc.mentions = mention_modalities(doc, rules)
     doc.__dict__.pop("_mech_cache", None)
     return doc
 

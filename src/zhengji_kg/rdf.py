@@ -120,6 +120,8 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             g.add((e, SKOS.altLabel, Literal(alt, lang="zh")))
         for src in sorted(rec.sources):
             g.add((e, ZJ.mentionedIn, source_iri(src)))
+            for ev in sorted(kg.mentions.get(((etype, key), src), {}).values(), key=lambda ev: ev.start):
+                _evidence(g, e, ZJ.mentionedIn, source_iri(src), ev, modality=True)
         if rec.count:
             g.add((e, ZJ.mentionCount, Literal(rec.count)))
         if rec.category:
@@ -133,21 +135,30 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
         g.add((s, p, o))
         weight = len({(e.source, e.start) for e in evs}) if pred == "relatedTo" else None
         for ev in evs:
-            n = evidence_iri(s, p, o, ev.source, ev.start, ev.end)
-            g.add((n, RDF.type, ZJ.Evidence))
-            g.add((n, RDF.subject, s))
-            g.add((n, RDF.predicate, p))
-            g.add((n, RDF.object, o))
-            g.add((n, PROV.wasDerivedFrom, source_iri(ev.source)))
-            g.add((n, ZJ.sentence, Literal(ev.sentence, lang="zh")))
-            g.add((n, ZJ.charStart, Literal(ev.start)))
-            g.add((n, ZJ.charEnd, Literal(ev.end)))
-            g.add((n, ZJ.rule, Literal(ev.rule)))
-            if pred in ("implements", "practicedIn", "establishedBy", "contrastsWith", "relatedTo"):
-                g.add((n, ZJ.modality, Literal(ev.modality)))
+            n = _evidence(g, s, p, o, ev, modality=pred in STATED)
             if weight is not None:
                 g.add((n, ZJ.weight, Literal(weight)))
     return g
+
+
+STATED = ("implements", "practicedIn", "establishedBy", "contrastsWith", "relatedTo")
+
+
+def _evidence(g: Graph, s: URIRef, p: URIRef, o: URIRef, ev, modality: bool) -> URIRef:
+    """One zj:Evidence node: the reified triple, its sentence with offsets, rule, source (and modality)."""
+    n = evidence_iri(s, p, o, ev.source, ev.start, ev.end)
+    g.add((n, RDF.type, ZJ.Evidence))
+    g.add((n, RDF.subject, s))
+    g.add((n, RDF.predicate, p))
+    g.add((n, RDF.object, o))
+    g.add((n, PROV.wasDerivedFrom, source_iri(ev.source)))
+    g.add((n, ZJ.sentence, Literal(ev.sentence, lang="zh")))
+    g.add((n, ZJ.charStart, Literal(ev.start)))
+    g.add((n, ZJ.charEnd, Literal(ev.end)))
+    g.add((n, ZJ.rule, Literal(ev.rule)))
+    if modality:
+        g.add((n, ZJ.modality, Literal(ev.modality)))
+    return n
 
 
 def sorted_ntriples(g: Graph) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from itertools import combinations
 
 from .model import Document, Mention, Relation, Sentence
@@ -60,6 +61,15 @@ def modality(sent: Sentence, first: Mention, rules: RuleSet, last: Mention | Non
         if rx.search(clause):
             return mood
     return "reported"
+
+
+def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
+    """Each mention with the modality of its own clause (严禁搞形象工程 → 形象工程: forbidden)."""
+    out = []
+    for m in doc.mentions:
+        sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
+        out.append(replace(m, modality=modality(sent, m, rules) if sent else "reported"))
+    return out
 
 
 def relate(doc: Document, rules: RuleSet) -> list[Relation]:
