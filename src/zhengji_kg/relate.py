@@ -63,6 +63,57 @@ def modality(sent: Sentence, first: Mention, rules: RuleSet, last: Mention | Non
     return "reported"
 
 
+def paragraph_topics(doc: Document, mentions: list[Mention], rules: RuleSet) -> dict[int, tuple[Sentence, Mention]]:
+    """For each paragraph whose first sentence opens with a place, that place (the lowest of a chain)."""
+    rules_p = [r for r in rules.relation_rules if r.get("scope") == "paragraph"]
+    out: dict[int, tuple[Sentence, Mention]] = {}
+    seen: set[int] = set()
+    for sent in doc.sentences:
+        if sent.paragraph in seen:
+            continue
+        seen.add(sent.paragraph)
+        places = [m for m in sentence_mentions(sent, mentions) if m.type == "place"]
+        for r in rules_p:
+            for p in sorted(places, key=lambda m: -m.start):  # 江苏省南京市鼓楼区 → 鼓楼区
+                if r["_topic"].search(abstract(sent, sentence_mentions(sent, mentions), None, p)):
+                    out[sent.paragraph] = (sent, p)
+                    break
+            if sent.paragraph in out:
+                break
+    return out
+
+
+def _paragraph_relations(
+    sent: Sentence,
+    ms: list[Mention],
+    topic: tuple[Sentence, Mention] | None,
+    rules: RuleSet,
+    out: dict[tuple, Relation],
+) -> None:
+    """practicedIn from the paragraph's topic place to mechanisms set up in its later sentences."""
+    if topic is None or topic[0].start == sent.start:
+        return
+    place = topic[1]
+    for rule in rules.relation_rules:
+        if rule.get("scope") != "paragraph":
+            continue
+        for s in ms:
+            if s.type != rule["subject"] or not rule["_pattern"].search(abstract(sent, ms, s, None)):
+                continue
+            k = ((s.type, s.key), rule["relation"], (place.type, place.key), sent.start)
+            out.setdefault(
+                k,
+                Relation(
+                    (s.type, s.key),
+                    rule["relation"],
+                    (place.type, place.key),
+                    sent,
+                    rule["id"],
+                    modality(sent, s, rules),
+                ),
+            )
+
+
 def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
     """Each mention with the modality of its own clause (严禁搞形象工程 → 形象工程: forbidden)."""
     out = []
@@ -76,11 +127,15 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
     """All relations stated in the document's sentences, one per (subject, predicate, object, sentence)."""
     out: dict[tuple, Relation] = {}
     mentions = sorted(doc.mentions, key=lambda m: m.start)
+    topics = paragraph_topics(doc, mentions, rules)
     for sent in doc.sentences:
         ms = sentence_mentions(sent, mentions)
+        _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
         if len(ms) < 2:
             continue
         for rule in rules.relation_rules:
+            if rule.get("scope") == "paragraph":
+                continue
             subs = [m for m in ms if m.type == rule["subject"]]
             objs = [m for m in ms if m.type == rule["object"]]
             for s in subs:

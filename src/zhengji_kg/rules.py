@@ -176,7 +176,7 @@ def _check_rules(path: Path, data: Any, text: str) -> tuple[list[dict], list[dic
             rtype = rule.get("type") or rule.get("subject")
             if section == "mentions" and rtype not in ENTITY_TYPES:
                 raise RuleError(f"{where}: rule {rid}: type must be one of {', '.join(ENTITY_TYPES)}")
-            for key in ("pattern",):
+            for key in ("pattern", "topic"):
                 if key in rule:
                     raw = rule[key] if section == "mentions" else expand_pattern(rule[key])
                     try:
