@@ -60,8 +60,13 @@ def test_deictic_alias_docno_based_in(tmp_path: Path, rules) -> None:
         encoding="utf-8",
     )
     (tmp_path / "n.meta.yaml").write_text("place: 秦州区\n", encoding="utf-8")
+    (tmp_path / "notice.txt").write_text(
+        "关于做好年度考核工作的通知\n各单位要推行干部实绩档案。\n中共甘肃省天水市秦州区委\n2024年9月2日",
+        encoding="utf-8",
+    )
     kg = build([tmp_path], rules)
     assert kg.sources["n"]["docno"] == "秦发〔2024〕12号"
+    assert kg.sources["notice"]["issuer"] == "中共甘肃省天水市秦州区委"
     doc = kg.documents["n"]
     assert any(m.surface == "措施" and m.key == "关于激励干部担当作为的若干措施" for m in doc.mentions)
     assert any(m.surface == "我区" and m.key == "天水市秦州区" for m in doc.mentions)

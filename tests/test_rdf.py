@@ -105,6 +105,9 @@ def test_mint_injective(a: str, b: str) -> None:
 
 def test_mentions_carry_sentence_and_modality(demo_kg) -> None:
     g = demo_kg.rdf()
-    rows = q(g, """SELECT ?m ?t WHERE { ?e rdf:subject ?x ; rdf:predicate zj:mentionedIn ; zj:modality ?m ;
-                   zj:sentence ?t . ?x skos:prefLabel "形象工程"@zh }""")
+    rows = q(
+        g,
+        """SELECT ?m ?t WHERE { ?e rdf:subject ?x ; rdf:predicate zj:mentionedIn ; zj:modality ?m ;
+                   zj:sentence ?t . ?x skos:prefLabel "形象工程"@zh }""",
+    )
     assert [str(r.m) for r in rows] == ["forbidden"] and "不搞形象工程" in str(rows[0].t)

@@ -22,8 +22,23 @@ def extract_document(doc: Document, rules: RuleSet) -> Document:
     doc.mentions = extract_mentions(doc, rules)
     doc.relations = relate(doc, rules)
     doc.mentions = mention_modalities(doc, rules)
+    issuer = _issuer(doc)
+    if issuer and "issuer" not in doc.metadata:
+        doc.metadata["issuer"] = issuer
     doc.__dict__.pop("_mech_cache", None)
     return doc
+
+
+def _issuer(doc: Document) -> str:
+    """The issuing body (发文机关): an organization standing alone on a line, as in a document's signature."""
+    lines = {s.paragraph: s for s in doc.sentences}
+    for m in doc.mentions:
+        if m.type != "organization" or m.start == m.end:
+            continue
+        sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
+        if sent and lines.get(sent.paragraph) is sent and sent.start == m.start and sent.end == m.end:
+            return m.key
+    return ""
 
 
 @dataclass

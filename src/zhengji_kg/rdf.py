@@ -100,6 +100,8 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             g.add((s, DCTERMS.date, Literal(meta["date"], datatype=XSD.date)))
         if meta.get("publisher"):
             g.add((s, DCTERMS.publisher, Literal(meta["publisher"], lang="zh")))
+        if meta.get("issuer") and ("organization", meta["issuer"]) in kg.entities:
+            g.add((s, ZJ.issuedBy, entity_iri("organization", meta["issuer"])))
         if meta.get("docno"):
             g.add((s, ZJ.documentNumber, Literal(meta["docno"])))
         if meta.get("author"):
