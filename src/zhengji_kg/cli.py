@@ -32,6 +32,7 @@ def main() -> None:
     zhengji-kg build DOCS -o OUT           # any folder of .txt/.md/.html/.docx
     zhengji-kg validate OUT/graph.ttl      # SHACL check against ontology/shapes.ttl
     zhengji-kg query 'SELECT …'            # SPARQL with the contract's prefixes
+    zhengji-kg export --to gexf            # also ttl, nt, trig, jsonld, graphml
     zhengji-kg evaluate DOCS --gold GOLD   # precision / recall / F1 against gold YAML
     zhengji-kg explain "一句话"             # what every rule finds in a sentence
     zhengji-kg suggest DOCS                # frequent terms no rule covers yet
@@ -220,6 +221,45 @@ def query(query: str, graph_path: Path, fmt: str) -> None:
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(format_rows(cols, rows, fmt))
+
+
+@main.command()
+@click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="A build folder or a graph file.",
+)
+@click.option(
+    "--to",
+    "fmt",
+    required=True,
+    type=click.Choice(["ttl", "nt", "trig", "jsonld", "gexf", "graphml"]),
+    help="ttl/nt/trig/jsonld: RDF (TriG: one named graph per source); gexf/graphml: for Gephi.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File or folder to write (default: the graph's folder, graph.<format>).",
+)
+def export(graph_path: Path, fmt: str, out: Path | None) -> None:
+    """Export a built graph for another tool.
+
+    \b
+    Examples:
+      zhengji-kg export --to gexf                  # output/graph.gexf, open it in Gephi
+      zhengji-kg export --to trig -o /tmp/kg.trig  # GRAPH ?g { … } gives each triple's source
+    """
+    from .export import export as run
+
+    target = out or (graph_path if graph_path.is_dir() else graph_path.parent)
+    written = run(_load_graph(graph_path), fmt, target)
+    click.echo(f"wrote {written}")
 
 
 @main.command()

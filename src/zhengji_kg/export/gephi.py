@@ -1,0 +1,78 @@
+"""Gephi forms: GEXF and GraphML through networkx, with scalar attributes only.
+
+Known pitfalls avoided (LIBRARY-NOTES): lists are joined with ';', no attribute is None or mixed-type,
+no attribute is named ``pid``, ``id`` or (on edges) ``type``; colours go into GEXF's viz namespace so
+Gephi shows them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import networkx as nx
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SKOS
+
+from ..rdf import ZJ
+
+CORE = {ZJ.Concept: "concept", ZJ.Mechanism: "mechanism", ZJ.Place: "place", ZJ.Organization: "organization"}
+COLOUR = {"concept": (225, 87, 89), "mechanism": (78, 121, 167), "place": (89, 161, 79), "organization": (242, 142, 43)}
+EDGES = {
+    ZJ.implements: "implements",
+    ZJ.practicedIn: "practicedIn",
+    ZJ.establishedBy: "establishedBy",
+    ZJ.contrastsWith: "contrastsWith",
+    ZJ.partOf: "partOf",
+    SKOS.broader: "broader",
+    ZJ.relatedTo: "relatedTo",
+    ZJ.basedIn: "basedIn",
+}
+
+
+def to_networkx(g: Graph) -> nx.MultiDiGraph:
+    """Entities as nodes (label, type, aliases, count, code), relations as typed edges weighted by evidence."""
+    out = nx.MultiDiGraph()
+    for cls, etype in CORE.items():
+        for e in sorted(g.subjects(RDF.type, cls)):
+            aliases = sorted(str(a) for a in g.objects(e, SKOS.altLabel))
+            count = g.value(e, ZJ.mentionCount)
+            out.add_node(
+                str(e),
+                label=str(g.value(e, SKOS.prefLabel) or ""),
+                type=etype,
+                aliases=";".join(aliases),
+                count=int(count) if count is not None else 0,
+                sources=len(set(g.objects(e, ZJ.mentionedIn))),
+                code=str(g.value(e, ZJ.adminCode) or ""),
+                category=str(g.value(e, ZJ.category) or ""),
+            )
+    weights: Counter[tuple[str, str, str]] = Counter()
+    for ev in g.subjects(RDF.type, ZJ.Evidence):
+        p = g.value(ev, RDF.predicate)
+        if p in EDGES:
+            weights[(str(g.value(ev, RDF.subject)), EDGES[p], str(g.value(ev, RDF.object)))] += 1
+    for (s, rel, o), w in sorted(weights.items()):
+        if s in out and o in out:
+            # not "type": GEXF reserves it for directed/undirected
+            out.add_edge(s, o, key=rel, relation=rel, label=rel, weight=float(w))
+    return out
+
+
+def to_gexf(g: Graph) -> str:
+    nxg = to_networkx(g)
+    for _, data in nxg.nodes(data=True):
+        r, gr, b = COLOUR[data["type"]]
+        data["viz"] = {"color": {"r": r, "g": gr, "b": b, "a": 1.0}, "size": 5.0 + min(data["count"], 50)}
+    buf = io.BytesIO()
+    nx.write_gexf(nxg, buf, encoding="utf-8", prettyprint=True)
+    return buf.getvalue().decode("utf-8")
+
+
+def to_graphml(g: Graph) -> str:
+    buf = io.BytesIO()
+    nx.write_graphml(to_networkx(g), buf, encoding="utf-8", prettyprint=True)
+    return buf.getvalue().decode("utf-8")
+
+
+__all__ = ["to_gexf", "to_graphml", "to_networkx", "URIRef"]
