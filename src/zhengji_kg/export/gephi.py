@@ -11,7 +11,7 @@ import io
 from collections import Counter
 
 import networkx as nx
-from rdflib import RDF, Graph, URIRef
+from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
 
 from ..rdf import ZJ
@@ -75,4 +75,4 @@ def to_graphml(g: Graph) -> str:
     return buf.getvalue().decode("utf-8")
 
 
-__all__ = ["to_gexf", "to_graphml", "to_networkx", "URIRef"]
+__all__ = ["to_gexf", "to_graphml", "to_networkx"]
