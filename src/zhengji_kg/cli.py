@@ -205,7 +205,14 @@ def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], deta
     help="A build folder or a graph file.",
 )
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
-def query(query: str, graph_path: Path, fmt: str) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["oxigraph", "rdflib"]),
+    default="oxigraph",
+    show_default=True,
+    help="Oxigraph is fast on large graphs; rdflib is the reference. Both give the same answers.",
+)
+def query(query: str, graph_path: Path, fmt: str, engine: str) -> None:
     """Run a SPARQL SELECT or ASK QUERY (text or a .rq file) over a built graph.
 
     The prefixes zj:, zjr:, skos:, prov:, dcterms:, rdf:, rdfs:, owl: and xsd: are predeclared.
@@ -213,13 +220,19 @@ def query(query: str, graph_path: Path, fmt: str) -> None:
     \b
     Example:
       zhengji-kg query 'SELECT ?m ?c WHERE { ?m zj:implements ?c }'
+      zhengji-kg query queries/where-practiced.rq --format csv
     """
-    from .query import QueryError, format_rows, load_query, run_query
+    from .query import QueryError, format_rows, load_query, run_query_file
 
+    path = graph_path / "graph.ttl" if graph_path.is_dir() else graph_path
+    if not path.is_file():
+        raise click.ClickException(f"{path} not found; run zhengji-kg build first")
     try:
-        cols, rows = run_query(_load_graph(graph_path), load_query(query))
+        cols, rows = run_query_file(path, load_query(query), engine)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{path}: {exc}") from exc
     click.echo(format_rows(cols, rows, fmt))
 
 

@@ -25,8 +25,54 @@ class QueryError(ValueError):
     """A malformed query, with the line and column where the parser stopped."""
 
 
+ENGINES = ("oxigraph", "rdflib")
+
+
+def run_query_file(path: Path, text: str, engine: str = "oxigraph") -> tuple[list[str], list[list[str]]]:
+    """Run a SELECT/ASK query over a graph file with the chosen engine; the answers are the same."""
+    if engine == "oxigraph":
+        return run_query_oxigraph(load_store(path), text)
+    return run_query(Graph().parse(path), text)
+
+
+def load_store(path: Path):
+    """An in-memory Oxigraph store holding the graph file (Turtle, N-Triples, TriG …, by extension)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".") or "ttl") or ox.RdfFormat.TURTLE
+    store.bulk_load(path=str(path), format=fmt)
+    return store
+
+
+def run_query_oxigraph(store, text: str) -> tuple[list[str], list[list[str]]]:
+    import re
+
+    import pyoxigraph as ox
+
+    n_prefix_lines = PREFIXES.count("\n")
+    try:
+        result = store.query(PREFIXES + text)
+    except SyntaxError as exc:
+        msg = str(exc)
+        m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
+        if m:
+            detail = m.group(3).split("\n")[0][:100]
+            raise QueryError(
+                f"SPARQL syntax error at line {int(m.group(1)) - n_prefix_lines}, column {m.group(2)}: {detail}"
+            ) from exc
+        raise QueryError(f"SPARQL syntax error: {msg[:200]}") from exc
+    if isinstance(result, bool):
+        return ["ask"], [["true" if result else "false"]]
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("only SELECT and ASK queries print as tables; use CONSTRUCT through the Python API")
+    cols = [v.value for v in result.variables]
+    rows = [["" if sol[c] is None else sol[c].value for c in cols] for sol in result]
+    return cols, rows
+
+
 def run_query(graph: Graph, text: str) -> tuple[list[str], list[list[str]]]:
-    """Run a SELECT/ASK query; return (column names, rows of strings)."""
+    """Run a SELECT/ASK query with rdflib; return (column names, rows of strings)."""
     from pyparsing import ParseException
 
     n_prefix_lines = PREFIXES.count("\n")
