@@ -62,8 +62,8 @@ def run_query_oxigraph(store, text: str) -> tuple[list[str], list[list[str]]]:
                 f"SPARQL syntax error at line {int(m.group(1)) - n_prefix_lines}, column {m.group(2)}: {detail}"
             ) from exc
         raise QueryError(f"SPARQL syntax error: {msg[:200]}") from exc
-    if isinstance(result, bool):
-        return ["ask"], [["true" if result else "false"]]
+    if isinstance(result, bool) or type(result).__name__ == "QueryBoolean":
+        return ["ask"], [["true" if bool(result) else "false"]]
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("only SELECT and ASK queries print as tables; use CONSTRUCT through the Python API")
     cols = [v.value for v in result.variables]
