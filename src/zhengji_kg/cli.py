@@ -33,6 +33,7 @@ def main() -> None:
     zhengji-kg validate OUT/graph.ttl      # SHACL check against ontology/shapes.ttl
     zhengji-kg query 'SELECT …'            # SPARQL with the contract's prefixes
     zhengji-kg export --to gexf            # also ttl, nt, trig, jsonld, graphml
+    zhengji-kg serve                       # read-only SPARQL endpoint on 127.0.0.1:7878
     zhengji-kg evaluate DOCS --gold GOLD   # precision / recall / F1 against gold YAML
     zhengji-kg explain "一句话"             # what every rule finds in a sentence
     zhengji-kg suggest DOCS                # frequent terms no rule covers yet
@@ -304,6 +305,41 @@ def suggest(
         cands = cands[:limit]
     rows = [[c.term, c.form, str(c.count), str(len(c.docs)), c.example[:40]] for c in cands]
     click.echo(format_rows(["term", "form", "count", "docs", "example"], rows, fmt))
+
+
+@main.command()
+@click.argument("graph", type=click.Path(exists=True, path_type=Path), default=Path("output"))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. The default answers this machine only; 0.0.0.0 opens it to the network.",
+)
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(1, 65535))
+def serve(graph: Path, host: str, port: int) -> None:
+    """Serve GRAPH (a build folder or a graph file) as a read-only SPARQL 1.1 endpoint.
+
+    Oxigraph's server answers SELECT, ASK, CONSTRUCT and DESCRIBE over HTTP at /query; updates are
+    refused. Stop it with Ctrl-C.
+
+    \b
+    Example:
+      zhengji-kg serve output
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' \\
+           http://127.0.0.1:7878/query
+    """
+    from .serve import ServeError
+    from .serve import serve as run
+
+    path = graph / "graph.ttl" if graph.is_dir() else graph
+    if not path.is_file():
+        raise click.ClickException(f"{path} not found; run zhengji-kg build first")
+    try:
+        code = run(path, host, port, on_ready=lambda url: click.echo(f"SPARQL endpoint (read-only): {url}", err=True))
+    except ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if code not in (0, -15, 143):
+        raise click.ClickException(f"the oxigraph server stopped with exit code {code}")
 
 
 @main.command()
