@@ -68,6 +68,27 @@ def test_demo_page_offline_no_errors(browser, demo_kg, tmp_path: Path) -> None:
     assert "天津市和平区" in tip and "practicedIn" in tip
 
 
+def test_search_click_and_filter(browser, demo_kg, tmp_path: Path) -> None:
+    f = tmp_path / "graph.html"
+    f.write_text(render_html(demo_kg), encoding="utf-8")
+    page, errors = _open(browser, f)
+    # clicking a node on the canvas opens its panel too
+    pos = page.evaluate("""(() => { const net = window.zhengjiNetwork;
+        const id = net.body.data.nodes.get().find(n => n.label === '三个区分开来').id;
+        return net.canvasToDOM(net.getPositions([id])[id]); })()""")
+    page.mouse.click(pos["x"], pos["y"] + 40)
+    page.wait_for_timeout(300)
+    assert "三个区分开来" in page.inner_text("#panel h3")
+    page.fill("#search", "生态产品价值")
+    page.dispatch_event("#search", "change")
+    panel = page.inner_text("#panel")
+    assert "生态产品价值实现机制" in panel and "practicedIn" in panel and "安吉县探索建立" in panel
+    page.uncheck("input.typefilter[value=place]")
+    hidden = page.evaluate("window.zhengjiNetwork.body.data.nodes.get().filter(n => n.hidden).map(n => n.type)")
+    assert hidden and set(hidden) == {"place"}
+    assert errors == []
+
+
 def test_document_text_cannot_inject(browser, tmp_path: Path, rules) -> None:
     src = tmp_path / "docs"
     src.mkdir()
