@@ -12,6 +12,23 @@ from . import __version__
 
 EXIT_SKIPPED = 3  # some files were skipped (reported by name); the rest were built
 
+GRAPH_OPTION = click.option(
+    "--graph",
+    "graph_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="A build folder or a graph file.",
+)
+
+
+def _graph_file(path: Path) -> Path:
+    """A build folder means its graph.ttl."""
+    file = path / "graph.ttl" if path.is_dir() else path
+    if not file.is_file():
+        raise click.ClickException(f"{file} not found; run zhengji-kg build first")
+    return file
+
 
 def _rules(lexicon: tuple[str, ...]):
     from .rules import RuleError, load_rules
@@ -133,9 +150,7 @@ def build(
 def _load_graph(path: Path):
     from rdflib import Graph
 
-    p = path / "graph.ttl" if path.is_dir() else path
-    if not p.is_file():
-        raise click.ClickException(f"{p} not found; run zhengji-kg build first")
+    p = _graph_file(path)
     try:
         return Graph().parse(p)
     except Exception as exc:  # rdflib raises many parser types
@@ -197,14 +212,7 @@ def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], deta
 
 @main.command()
 @click.argument("query")
-@click.option(
-    "--graph",
-    "graph_path",
-    type=click.Path(exists=True, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="A build folder or a graph file.",
-)
+@GRAPH_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 @click.option(
     "--engine",
@@ -225,9 +233,7 @@ def query(query: str, graph_path: Path, fmt: str, engine: str) -> None:
     """
     from .query import QueryError, format_rows, load_query, run_query_file
 
-    path = graph_path / "graph.ttl" if graph_path.is_dir() else graph_path
-    if not path.is_file():
-        raise click.ClickException(f"{path} not found; run zhengji-kg build first")
+    path = _graph_file(graph_path)
     try:
         cols, rows = run_query_file(path, load_query(query), engine)
     except QueryError as exc:
@@ -238,14 +244,7 @@ def query(query: str, graph_path: Path, fmt: str, engine: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--graph",
-    "graph_path",
-    type=click.Path(exists=True, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="A build folder or a graph file.",
-)
+@GRAPH_OPTION
 @click.option(
     "--to",
     "fmt",
@@ -331,9 +330,7 @@ def serve(graph: Path, host: str, port: int) -> None:
     from .serve import ServeError
     from .serve import serve as run
 
-    path = graph / "graph.ttl" if graph.is_dir() else graph
-    if not path.is_file():
-        raise click.ClickException(f"{path} not found; run zhengji-kg build first")
+    path = _graph_file(graph)
     try:
         code = run(path, host, port, on_ready=lambda url: click.echo(f"SPARQL endpoint (read-only): {url}", err=True))
     except ServeError as exc:
