@@ -249,8 +249,9 @@ def query(query: str, graph_path: Path, fmt: str, engine: str) -> None:
     "--to",
     "fmt",
     required=True,
-    type=click.Choice(["ttl", "nt", "trig", "jsonld", "gexf", "graphml"]),
-    help="ttl/nt/trig/jsonld: RDF (TriG: one named graph per source); gexf/graphml: for Gephi.",
+    type=click.Choice(["ttl", "nt", "trig", "jsonld", "gexf", "graphml", "neo4j"]),
+    help="ttl/nt/trig/jsonld: RDF (TriG: one named graph per source); gexf/graphml: for Gephi; "
+    "neo4j: a folder of import CSVs, an idempotent Cypher script and a README.",
 )
 @click.option(
     "-o",
@@ -267,10 +268,13 @@ def export(graph_path: Path, fmt: str, out: Path | None) -> None:
     Examples:
       zhengji-kg export --to gexf                  # output/graph.gexf, open it in Gephi
       zhengji-kg export --to trig -o /tmp/kg.trig  # GRAPH ?g { … } gives each triple's source
+      zhengji-kg export --to neo4j                 # output/neo4j/: CSVs, load.cypher, README.md
     """
     from .export import export as run
 
     target = out or (graph_path if graph_path.is_dir() else graph_path.parent)
+    if fmt == "neo4j" and out is None:
+        target = target / "neo4j"
     written = run(_load_graph(graph_path), fmt, target)
     click.echo(f"wrote {written}")
 

@@ -25,7 +25,14 @@ FORMATS = {
 
 
 def export(graph: Graph, fmt: str, path: Path) -> Path:
-    """Write ``graph`` as ``fmt`` to ``path`` (a file, or a folder that gets the default file name)."""
+    """Write ``graph`` as ``fmt`` to ``path`` (a file, or a folder that gets the default file name;
+    for ``neo4j`` a folder of CSV files, a Cypher script and a README)."""
+    if fmt == "neo4j":
+        from .neo4j import write_neo4j
+
+        folder = Path(path)
+        write_neo4j(graph, folder)
+        return folder
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     fn, default_name = FORMATS[fmt]
