@@ -117,3 +117,15 @@ def test_sidecar_overrides(tmp_path: Path) -> None:
     (tmp_path / "d.meta.yaml").write_text("date: 2021-05-06\ntitle: 覆盖标题\n", encoding="utf-8")
     doc = read_document(tmp_path / "d.txt", tmp_path)
     assert doc.metadata["date"] == "2021-05-06" and doc.metadata["title"] == "覆盖标题"
+
+
+def test_symlink_loop_and_hidden_files(tmp_path: Path) -> None:
+    from zhengji_kg.ingest import iter_corpus_files
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.txt").write_text("我县推行干部实绩档案。", encoding="utf-8")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    (tmp_path / ".hidden.txt").write_text("隐藏", encoding="utf-8")
+    (tmp_path / "中文 名称.md").write_text("显绩与潜绩。", encoding="utf-8")
+    files = [f.relative_to(tmp_path).as_posix() for f, _ in iter_corpus_files([tmp_path])]
+    assert files == ["sub/a.txt", "中文 名称.md"]

@@ -130,9 +130,11 @@ def build(
     from .rdf import sorted_ntriples  # noqa: F401  (documented determinism)
 
     g = kg.rdf()
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "graph.ttl", g.serialize(format="turtle"))
+    # everything is rendered before anything is written, and each file is renamed into place whole
+    turtle = g.serialize(format="turtle")
     html = render_html(kg, max_nodes=max_nodes, title=f"zhengji-kg — {', '.join(p.name for p in paths)}")
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "graph.ttl", turtle)
     write_atomic(out / "graph.html", html)
     counts = kg.counts()
     seconds = time.perf_counter() - t0

@@ -322,16 +322,24 @@ def read_document(path: Path, root: Path) -> Document:
 
 
 def iter_corpus_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
-    """Yield (file, corpus root) for every readable-looking document under the given paths, sorted."""
+    """Yield (file, corpus root) for every document under the given paths, in sorted order.
+
+    Folders are walked without following symbolic links to folders, so a link loop cannot trap the
+    build; hidden files and README.md are not documents.
+    """
+    import os
+
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            files = sorted(
-                f
-                for f in p.rglob("*")
-                if f.suffix.lower() in SUFFIXES and not f.name.startswith(".") and f.name != "README.md"
-            )
-            for f in files:
+            found = []
+            for dirpath, dirnames, filenames in os.walk(p, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in filenames:
+                    f = Path(dirpath) / name
+                    if f.suffix.lower() in SUFFIXES and not name.startswith(".") and name != "README.md":
+                        found.append(f)
+            for f in sorted(found, key=lambda f: f.relative_to(p).as_posix()):
                 yield f, p
         else:
             yield p, p.parent
