@@ -28,6 +28,8 @@ def test_mechanism_left_boundary(run) -> None:
 def test_coordination_expands_names(run) -> None:
     doc = run("完善容错免责和澄清保护机制。")
     assert keys(doc, "mechanism") == ["容错免责机制", "澄清保护机制"]
+    doc = run("建立健全干部担当作为激励和保护机制。")  # one word after 和 shares the left part: one name
+    assert keys(doc, "mechanism") == ["干部担当作为激励和保护机制"]
     doc = run("建立分类考核、实绩公示、跟踪问效等工作机制。")
     assert keys(doc, "mechanism") == ["分类考核机制", "实绩公示机制", "跟踪问效机制"]
 

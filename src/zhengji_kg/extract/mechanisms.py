@@ -157,7 +157,14 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             nxt = next((w for w, s_, _e in local if s_ >= he), "")
             if ok and nxt and _is_noun(nxt):
                 ok = False  # 制度刚性, 队伍建设: the head modifies a following noun; no name ends here
-            if (
+            right_single = stop_i + 1 < len(local) and local[stop_i + 1][2] == hs and len(local[stop_i + 1][0]) <= 2
+            if stop_word in ("和", "与") and stop_i > 0 and right_single and label not in generic:
+                # a single word right of 和 shares the left part: 干部担当作为激励和保护机制 is one name
+                name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx, False)
+                label = clean_label(sent.text[name_start:he])
+                stop_word = local[stop_i][0] if stop_i >= 0 else ""
+                ok = len(label) <= max_chars
+            elif (
                 ok
                 and stop_word in ("和", "与")
                 and stop_i > 0
