@@ -155,3 +155,9 @@ def test_two_issuers(run) -> None:
         ("关于解决形式主义突出问题为基层减负的通知", "establishedBy", "中共中央办公厅"),
         ("关于解决形式主义突出问题为基层减负的通知", "establishedBy", "国务院办公厅"),
     ]
+
+
+def test_places_inside_words_and_org_names(run) -> None:
+    doc = run("四川省委组织部在全省推广凉山州建立的“一线考评”机制，推广安全生产经验。")
+    assert keys(doc, "place") == ["凉山彝族自治州", "四川省"]  # not 广安 (推广安全)
+    assert rels(doc, "practicedIn") == [("一线考评机制", "practicedIn", "凉山彝族自治州")]  # not 四川省

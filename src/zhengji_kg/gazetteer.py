@@ -16,6 +16,67 @@ LEVELS = {
     "自治州": "city",
     "盟": "city",
 }
+# The 55 minority nationalities, for the short forms of autonomous units (凉山彝族自治州 → 凉山州).
+ETHNIC = (
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+)
+_AUTONOMOUS = re.compile(
+    r"^(?P<stem>.+?)(?:(?:" + "|".join(sorted(ETHNIC, key=len, reverse=True)) + r")族)+自治(?P<unit>州|县|旗)$"
+)
 _PROVINCE_SUFFIX = re.compile(r"(壮族|回族|维吾尔)?自治区$|特别行政区$|省$|市$")
 
 
@@ -65,6 +126,9 @@ class Gazetteer:
                 forms.append(short)
         elif d.level == "city" and d.name.endswith("市") and len(d.name) >= 3 and _is_place_word(d.name[:-1]):
             forms.append(d.name[:-1])
+        auto = _AUTONOMOUS.match(d.name)
+        if auto and len(auto.group("stem")) >= 2:
+            forms.append(auto.group("stem") + auto.group("unit"))  # 凉山州, 黔东南州, 长阳县
         if d.level == "county" and len(d.name) <= 2:
             return []  # 城区, 郊区, 矿区: common words, not usable as names
         return forms

@@ -128,8 +128,14 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
     out: dict[tuple, Relation] = {}
     mentions = sorted(doc.mentions, key=lambda m: m.start)
     topics = paragraph_topics(doc, mentions, rules)
+    orgs = [(m.start, m.end) for m in mentions if m.type == "organization"]
     for sent in doc.sentences:
-        ms = sentence_mentions(sent, mentions)
+        # a place inside an organization's name (四川省委组织部) is the body's place, not a subject of its own
+        ms = [
+            m
+            for m in sentence_mentions(sent, mentions)
+            if not (m.type == "place" and any(s <= m.start and m.end <= e for s, e in orgs))
+        ]
         _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
         if len(ms) < 2:
             continue

@@ -25,14 +25,32 @@ def _automaton() -> ahocorasick.Automaton:
 
 
 def _scan(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """Gazetteer names in ``text``: longest first, no overlaps, and a short form (浙江, 广安) only where
+    it stands as a word — 推广安吉县 holds 安吉县, not 广安."""
     hits = [(end - len(name) + 1, end + 1, name, codes) for end, (name, codes) in _automaton().iter(text)]
-    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-    out, last = [], -1
+    hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+    taken: list[tuple[int, int, str, tuple[str, ...]]] = []
     for h in hits:
-        if h[0] >= last:
-            out.append(h)
-            last = h[1]
-    return out
+        if any(h[0] < e and s < h[1] for s, e, _n, _c in taken):
+            continue
+        if h[2][-1] not in _UNITS and not _is_word(text, h[0], h[1]):
+            continue
+        taken.append(h)
+    return sorted(taken)
+
+
+_UNITS = set("省市县区州旗盟")
+
+
+def _is_word(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] begins and ends on jieba word boundaries (looked at in a small window)."""
+    from ..segment import tokens
+
+    lo = max(0, start - 6)
+    bounds = {lo}
+    for _w, _s, e in tokens(text[lo : end + 6]):
+        bounds.add(lo + e)
+    return start in bounds and end in bounds
 
 
 @register("gazetteer")
