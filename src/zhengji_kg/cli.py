@@ -127,8 +127,6 @@ def build(
         click.echo(f"skipped {name}: {reason}", err=True)
     if not report.read:
         raise click.ClickException("no document could be read; nothing written")
-    from .rdf import sorted_ntriples  # noqa: F401  (documented determinism)
-
     g = kg.rdf()
     # everything is rendered before anything is written, and each file is renamed into place whole
     turtle = g.serialize(format="turtle")

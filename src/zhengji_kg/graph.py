@@ -155,9 +155,6 @@ class KnowledgeGraph:
             self._first_sentence.setdefault((parent, e.source), Evidence(e.source, e.sentence, e.start, e.end, rule))
 
     # ------------------------------------------------------------ views
-    def label(self, key: EntityKey) -> str:
-        return key[1]
-
     def counts(self) -> dict[str, Any]:
         ent = Counter(t for t, _ in self.entities)
         rel = Counter(p for _, p, _ in self.relations)

@@ -82,9 +82,6 @@ def _ordered(rules: list[dict]) -> list[dict]:
     return sorted(rules, key=lambda r: order.get(r.get("type", ""), 9))
 
 
-_PRIORITY = {"lexicon": 0}
-
-
 def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
     """Keep the longest mention where two of the same type overlap; drop concepts inside mechanism names."""
     out: list[Mention] = []

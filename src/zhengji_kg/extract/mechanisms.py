@@ -58,7 +58,6 @@ def _walk_left(
     toks: list[tuple[str, int, int]],
     idx: int,
     ctx: Context,
-    head_generic: bool,
     head_end: int | None = None,
     generic: frozenset[str] = frozenset(),
 ) -> tuple[int, int]:
@@ -134,13 +133,13 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             if idx >= 0 and local[idx][2] > hs:
                 w, s, _e = local[idx]
                 local[idx] = (w[: hs - s], s, hs)
-            name_start, stop_i = _walk_left(sent, local, idx, ctx, head in generic, he, frozenset(generic))
+            name_start, stop_i = _walk_left(sent, local, idx, ctx, he, frozenset(generic))
             raw = sent.text[name_start:he]
             label = clean_label(raw)
             stop_word = local[stop_i][0] if stop_i >= 0 else ""
             # "X的 + generic head": 五位一体的制度体系 → 五位一体制度体系
             if label == head and head in generic and stop_word == "的" and stop_i > 0:
-                s2, stop_i2 = _walk_left(sent, local, stop_i - 1, ctx, False)
+                s2, stop_i2 = _walk_left(sent, local, stop_i - 1, ctx)
                 left = sent.text[s2 : local[stop_i][1]]
                 if s2 < local[stop_i][1] and re.search(r"[”\"]$|[一二三四五六七八九十两]位一体$", left):
                     raw = sent.text[s2:he]
@@ -160,7 +159,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             right_single = stop_i + 1 < len(local) and local[stop_i + 1][2] == hs and len(local[stop_i + 1][0]) <= 2
             if stop_word in ("和", "与") and stop_i > 0 and right_single and label not in generic:
                 # a single word right of 和 shares the left part: 干部担当作为激励和保护机制 is one name
-                name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx, False)
+                name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx)
                 label = clean_label(sent.text[name_start:he])
                 stop_word = local[stop_i][0] if stop_i >= 0 else ""
                 ok = len(label) <= max_chars
@@ -169,11 +168,11 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 and stop_word in ("和", "与")
                 and stop_i > 0
                 and len(local[stop_i - 1][0]) == 2
-                and _walk_left(sent, local, stop_i - 1, ctx, False)[1] == stop_i - 2
+                and _walk_left(sent, local, stop_i - 1, ctx)[1] == stop_i - 2
                 and (_is_verb(local[stop_i - 1][0]) or _is_verb(local[stop_i + 1][0]))
             ):
                 # verb coordination inside a name (a single verb left of 和): 防范和纠治政绩观偏差工作机制
-                name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx, False)
+                name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx)
                 label = clean_label(sent.text[name_start:he])
                 stop_word = local[stop_i][0] if stop_i >= 0 else ""
             if ok:
@@ -202,7 +201,7 @@ def _conjuncts(
     found: list[Found] = []
     j = stop_i
     while j >= 0 and local[j][0] in (_CONJ | {"等"}):
-        cs, cstop = _walk_left(sent, local, j - 1, ctx, False)
+        cs, cstop = _walk_left(sent, local, j - 1, ctx)
         conj_end = local[j][1]
         conj = clean_label(sent.text[cs:conj_end])
         if not conj or len(conj) < 2 or conj in generic or len(conj) > max_chars:
