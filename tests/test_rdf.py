@@ -111,3 +111,12 @@ def test_mentions_carry_sentence_and_modality(demo_kg) -> None:
                    zj:sentence ?t . ?x skos:prefLabel "形象工程"@zh }""",
     )
     assert [str(r.m) for r in rows] == ["forbidden"] and "不搞形象工程" in str(rows[0].t)
+
+
+def test_networkx_view_of_the_api(demo_kg) -> None:
+    g = demo_kg.networkx()
+    assert g.number_of_nodes() == len(demo_kg.entities)
+    rels = {d["relation"] for _, _, d in g.edges(data=True)}
+    assert {"implements", "practicedIn", "contrastsWith", "partOf"} <= rels
+    hp = "https://w3id.org/zhengji-kg/id/place/天津市和平区"
+    assert g.nodes[hp]["type"] == "place" and g.nodes[hp]["code"] == "120101"

@@ -93,7 +93,6 @@ def build(
     """
     from tqdm import tqdm
 
-    from .ingest import iter_corpus_files
     from .output import write_atomic
     from .pipeline import build as build_graph
     from .viz import render_html
@@ -103,12 +102,10 @@ def build(
             raise click.ClickException("no PATHS given and no corpus/ folder here; try: zhengji-kg build DOCS -o OUT")
         paths = (Path("corpus"),)
     rules = _rules(lexicon)
-    total = sum(1 for _ in iter_corpus_files(paths))
-    if total == 0:
-        raise click.ClickException(f"no .txt/.md/.html/.htm/.docx files under {', '.join(map(str, paths))}")
-    bar = tqdm(total=total, unit="doc", disable=quiet or None, file=sys.stderr, desc="building")
+    bar = tqdm(unit="doc", disable=quiet or None, file=sys.stderr, desc="building")
 
     def progress(i: int, n: int, name: str) -> None:
+        bar.total = n
         bar.set_postfix_str(name[-30:], refresh=False)
         bar.update(1)
 
@@ -123,6 +120,8 @@ def build(
     bar.close()
     report = kg.report
     assert report is not None
+    if not report.read and not report.skipped:
+        raise click.ClickException(f"no .txt/.md/.html/.htm/.docx files under {', '.join(map(str, paths))}")
     for name, reason in report.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
     if not report.read:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .gazetteer import gazetteer
 from .model import Document, Mention, Relation
 from .rules import RuleSet
+from .segment import sentence_at
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -52,7 +53,8 @@ class KnowledgeGraph:
         self.relations: dict[tuple[EntityKey, str, EntityKey], list[Evidence]] = {}
         self.documents: dict[str, Document] = {}
         self.report: BuildReport | None = None
-        self._first_sentence: dict[tuple[EntityKey, str], Evidence] = {}
+        # entity → source → the first sentence that mentions it there (evidence for derived relations)
+        self._first_sentence: dict[EntityKey, dict[str, Evidence]] = {}
         # (entity, source) → one evidence per sentence that mentions the entity, with the mention's modality
         self.mentions: dict[tuple[EntityKey, str], dict[int, Evidence]] = {}
 
@@ -89,10 +91,10 @@ class KnowledgeGraph:
         if m.category and not rec.category:
             rec.category = m.category
         k = ((m.type, m.key), doc.id)
-        sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
+        sent = sentence_at(doc.sentences, m.start)
         if sent:
             ev = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
-            self._first_sentence.setdefault(k, ev)
+            self._first_sentence.setdefault((m.type, m.key), {}).setdefault(doc.id, ev)
             self.mentions.setdefault(k, {}).setdefault(sent.start, ev)
 
     def _add_relation(self, doc: Document, r: Relation) -> None:
@@ -145,14 +147,17 @@ class KnowledgeGraph:
 
     def _derived(self, child: EntityKey, pred: str, parent: EntityKey, rule: str) -> None:
         """A relation known from the gazetteer or lexicon: its evidence is each source's first mention."""
-        evs = [ev for (k, _src), ev in sorted(self._first_sentence.items()) if k == child]
+        firsts = self._first_sentence.get(child, {})
+        evs = [firsts[src] for src in sorted(firsts)]
         if not evs:
             return
         self.relations.setdefault((child, pred, parent), []).extend(
             Evidence(e.source, e.sentence, e.start, e.end, rule) for e in evs
         )
         for e in evs:
-            self._first_sentence.setdefault((parent, e.source), Evidence(e.source, e.sentence, e.start, e.end, rule))
+            self._first_sentence.setdefault(parent, {}).setdefault(
+                e.source, Evidence(e.source, e.sentence, e.start, e.end, rule)
+            )
 
     # ------------------------------------------------------------ views
     def counts(self) -> dict[str, Any]:
@@ -166,33 +171,11 @@ class KnowledgeGraph:
         return to_rdf(self)
 
     def networkx(self) -> nx.MultiDiGraph:
-        """Entities as nodes (type, label, count), relations as keyed edges with an evidence count weight."""
-        import networkx as nx
+        """Entities as nodes (label, type, aliases, count, code), relations as keyed edges (``relation``,
+        ``weight`` = evidence sentences) — the same graph ``export --to gexf|graphml`` writes."""
+        from .export.gephi import to_networkx
 
-        from .rdf import entity_iri
-
-        g = nx.MultiDiGraph()
-        for (etype, key), rec in sorted(self.entities.items()):
-            g.add_node(
-                str(entity_iri(etype, key)),
-                label=key,
-                type=etype,
-                count=rec.count,
-                sources=len(rec.sources),
-                aliases=";".join(sorted(a for a in rec.labels if a != key)),
-                code=rec.code,
-                category=rec.category,
-            )
-        for (s, p, o), evs in sorted(self.relations.items()):
-            g.add_edge(
-                str(entity_iri(*s)),
-                str(entity_iri(*o)),
-                key=p,
-                type=p,
-                weight=len(evs),
-                rules=";".join(sorted({e.rule for e in evs})),
-            )
-        return g
+        return to_networkx(self.rdf())
 
 
 def _place_in_name(name: str):

@@ -13,7 +13,7 @@ from .ingest import IngestError, iter_corpus_files, read_document
 from .model import Document
 from .relate import mention_modalities, relate
 from .rules import RuleSet, load_rules
-from .segment import split_sentences
+from .segment import sentence_at, split_sentences
 
 
 def extract_document(doc: Document, rules: RuleSet) -> Document:
@@ -35,7 +35,7 @@ def _issuer(doc: Document) -> str:
     for m in doc.mentions:
         if m.type != "organization" or m.start == m.end:
             continue
-        sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
+        sent = sentence_at(doc.sentences, m.start)
         if sent and lines.get(sent.paragraph) is sent and sent.start == m.start and sent.end == m.end:
             return m.key
     return ""

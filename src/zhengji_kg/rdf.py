@@ -30,6 +30,8 @@ PREDICATE = {
     "relatedTo": ZJ.relatedTo,
     "basedIn": ZJ.basedIn,
 }
+# relations whose evidence says how the sentence takes them (zj:modality)
+STATED = ("implements", "practicedIn", "establishedBy", "contrastsWith", "relatedTo")
 _UNSAFE = set(" <>\"{}|\\^`%#?[]@!$&'()*+,;=")
 
 
@@ -141,9 +143,6 @@ def to_rdf(kg: KnowledgeGraph) -> Graph:
             if weight is not None:
                 g.add((n, ZJ.weight, Literal(weight)))
     return g
-
-
-STATED = ("implements", "practicedIn", "establishedBy", "contrastsWith", "relatedTo")
 
 
 def _evidence(g: Graph, s: URIRef, p: URIRef, o: URIRef, ev, modality: bool) -> URIRef:

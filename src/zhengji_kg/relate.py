@@ -14,6 +14,7 @@ from itertools import combinations
 
 from .model import Document, Mention, Relation, Sentence
 from .rules import PLACEHOLDERS, TYPE_MARK, RuleSet
+from .segment import sentence_at
 
 S_MARK, O_MARK = PLACEHOLDERS["{S}"], PLACEHOLDERS["{O}"]
 COOCCURRENCE_RULE = "relatedTo.same-sentence"
@@ -118,7 +119,7 @@ def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
     """Each mention with the modality of its own clause (严禁搞形象工程 → 形象工程: forbidden)."""
     out = []
     for m in doc.mentions:
-        sent = next((s for s in doc.sentences if s.start <= m.start < s.end), None)
+        sent = sentence_at(doc.sentences, m.start)
         out.append(replace(m, modality=modality(sent, m, rules) if sent else "reported"))
     return out
 

@@ -68,6 +68,15 @@ class RuleSet:
         return {(e.type, e.label): e for e in self.entries}
 
     @cached_property
+    def surface_types(self) -> dict[str, frozenset[str]]:
+        """Every lexicon label and alias → the entity types it names."""
+        out: dict[str, set[str]] = {}
+        for e in self.entries:
+            for surface in (e.label, *e.aliases):
+                out.setdefault(surface, set()).add(e.type)
+        return {k: frozenset(v) for k, v in out.items()}
+
+    @cached_property
     def contrast_pairs(self) -> frozenset[frozenset[str]]:
         pairs = set()
         for e in self.entries:

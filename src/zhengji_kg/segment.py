@@ -8,6 +8,7 @@ offsets always map back to the exact text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -50,6 +51,14 @@ def _emit(text: str, start: int, end: int, paragraph: int, out: list[Sentence]) 
         _emit(text, cut, end, paragraph, out)
         return
     out.append(Sentence(start, end, text[start:end], paragraph))
+
+
+def sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:
+    """The sentence holding character ``offset`` (sentences are sorted and disjoint), by bisection."""
+    i = bisect_right([s.start for s in sentences], offset) - 1 if sentences else -1
+    if i >= 0 and sentences[i].start <= offset < sentences[i].end:
+        return sentences[i]
+    return None
 
 
 @lru_cache(maxsize=8)

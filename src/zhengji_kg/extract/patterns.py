@@ -86,7 +86,7 @@ def quoted_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
         label = clean_label(m.group(1))
         if label in metaphors or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9、+·]+", label):
             continue
-        other = {e.type for e in ctx.rules.entries if e.label == label or label in e.aliases}
+        other = ctx.rules.surface_types.get(label, frozenset())
         if other and rule["type"] not in other:
             continue
         if any(f.search(label) for f in forms):

@@ -24,6 +24,7 @@ def _automaton() -> ahocorasick.Automaton:
     return auto
 
 
+@lru_cache(maxsize=32)
 def _scan(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
     """Gazetteer names in ``text``: longest first, no overlaps, and a short form (浙江, 广安) only where
     it stands as a word — 推广安吉县 holds 安吉县, not 广安."""
