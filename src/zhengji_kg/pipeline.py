@@ -13,11 +13,12 @@ from .ingest import IngestError, iter_corpus_files, read_document
 from .model import Document
 from .relate import mention_modalities, relate
 from .rules import RuleSet, load_rules
-from .segment import sentence_at, split_sentences
+from .segment import forget_tokens, sentence_at, split_sentences
 
 
 def extract_document(doc: Document, rules: RuleSet) -> Document:
     """segment → extract → relate on one document. Pure: same document and rules, same result."""
+    forget_tokens()
     doc.sentences = split_sentences(doc.text)
     doc.mentions = extract_mentions(doc, rules)
     doc.relations = relate(doc, rules)

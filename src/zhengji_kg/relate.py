@@ -8,13 +8,13 @@ describe and never match inside a name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
 from dataclasses import replace
 from itertools import combinations
 
 from .model import Document, Mention, Relation, Sentence
 from .rules import PLACEHOLDERS, TYPE_MARK, RuleSet
-from .segment import sentence_at
+from .segment import sentence_lookup
 
 S_MARK, O_MARK = PLACEHOLDERS["{S}"], PLACEHOLDERS["{O}"]
 COOCCURRENCE_RULE = "relatedTo.same-sentence"
@@ -22,8 +22,15 @@ COOC_TYPES = ("concept", "mechanism")
 _CLAUSE = re.compile(r"[，,；;。！？!?：:]")
 
 
-def sentence_mentions(sent: Sentence, mentions: Iterable[Mention]) -> list[Mention]:
-    return [m for m in mentions if sent.start <= m.start and m.end <= sent.end]
+def mentions_by_sentence(doc: Document, mentions: list[Mention]) -> dict[int, list[Mention]]:
+    """Sentence start → the mentions wholly inside that sentence, in text order; one pass, not one per sentence."""
+    out: dict[int, list[Mention]] = {}
+    starts = [s.start for s in doc.sentences]
+    for m in sorted(mentions, key=lambda m: m.start):
+        i = bisect_right(starts, m.start) - 1
+        if i >= 0 and m.end <= doc.sentences[i].end:
+            out.setdefault(starts[i], []).append(m)
+    return out
 
 
 def abstract(sent: Sentence, ms: list[Mention], subj: Mention | None, obj: Mention | None) -> str:
@@ -69,14 +76,16 @@ def paragraph_topics(doc: Document, mentions: list[Mention], rules: RuleSet) -> 
     rules_p = [r for r in rules.relation_rules if r.get("scope") == "paragraph"]
     out: dict[int, tuple[Sentence, Mention]] = {}
     seen: set[int] = set()
+    by_sent = mentions_by_sentence(doc, mentions)
     for sent in doc.sentences:
         if sent.paragraph in seen:
             continue
         seen.add(sent.paragraph)
-        places = [m for m in sentence_mentions(sent, mentions) if m.type == "place"]
+        in_sent = by_sent.get(sent.start, [])
+        places = [m for m in in_sent if m.type == "place"]
         for r in rules_p:
             for p in sorted(places, key=lambda m: -m.start):  # 江苏省南京市鼓楼区 → 鼓楼区
-                if r["_topic"].search(abstract(sent, sentence_mentions(sent, mentions), None, p)):
+                if r["_topic"].search(abstract(sent, in_sent, None, p)):
                     out[sent.paragraph] = (sent, p)
                     break
             if sent.paragraph in out:
@@ -118,8 +127,9 @@ def _paragraph_relations(
 def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
     """Each mention with the modality of its own clause (严禁搞形象工程 → 形象工程: forbidden)."""
     out = []
+    at = sentence_lookup(doc.sentences)
     for m in doc.mentions:
-        sent = sentence_at(doc.sentences, m.start)
+        sent = at(m.start)
         out.append(replace(m, modality=modality(sent, m, rules) if sent else "reported"))
     return out
 
@@ -130,13 +140,16 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
     mentions = sorted(doc.mentions, key=lambda m: m.start)
     topics = paragraph_topics(doc, mentions, rules)
     orgs = [(m.start, m.end) for m in mentions if m.type == "organization"]
+    by_sent = mentions_by_sentence(doc, mentions)
     for sent in doc.sentences:
         # a place inside an organization's name (四川省委组织部) is the body's place, not a subject of its own
         ms = [
             m
-            for m in sentence_mentions(sent, mentions)
+            for m in by_sent.get(sent.start, [])
             if not (m.type == "place" and any(s <= m.start and m.end <= e for s, e in orgs))
         ]
+        if not ms:
+            continue
         _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
         if len(ms) < 2:
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from .model import Sentence
@@ -55,20 +55,37 @@ def _emit(text: str, start: int, end: int, paragraph: int, out: list[Sentence]) 
 
 def sentence_at(sentences: list[Sentence], offset: int) -> Sentence | None:
     """The sentence holding character ``offset`` (sentences are sorted and disjoint), by bisection."""
-    i = bisect_right([s.start for s in sentences], offset) - 1 if sentences else -1
-    if i >= 0 and sentences[i].start <= offset < sentences[i].end:
-        return sentences[i]
-    return None
+    return sentence_lookup(sentences)(offset)
+
+
+def sentence_lookup(sentences: list[Sentence]) -> Callable[[int], Sentence | None]:
+    """``sentence_at`` for many offsets of one document: the index of sentence starts is built once."""
+    starts = [s.start for s in sentences]
+
+    def at(offset: int) -> Sentence | None:
+        i = bisect_right(starts, offset) - 1
+        if i >= 0 and sentences[i].start <= offset < sentences[i].end:
+            return sentences[i]
+        return None
+
+    return at
 
 
 @lru_cache(maxsize=8)
 def tokenizer(words: tuple[str, ...] = ()):
-    """A jieba tokenizer that keeps every given word whole (add_word + suggest_freq, not load_userdict)."""
+    """A jieba tokenizer that keeps every given word whole (add_word + suggest_freq, not load_userdict).
+
+    With no words it is jieba's own default tokenizer (the one ``jieba.posseg`` uses too), so that a
+    process loads the dictionary at most twice, not once per caller.
+    """
     import logging
 
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    if not words:
+        jieba.dt.initialize()
+        return jieba.dt
     tk = jieba.Tokenizer()
     tk.initialize()
     for w in words:
@@ -77,7 +94,21 @@ def tokenizer(words: tuple[str, ...] = ()):
     return tk
 
 
-def tokens(text: str, words: Iterable[str] = ()) -> list[tuple[str, int, int]]:
-    """jieba accurate-mode tokens with offsets: [(word, start, end)]."""
-    tk = tokenizer(tuple(sorted(set(words))))
-    return [(w, s, e) for w, s, e in tk.tokenize(text)]
+def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], ...]:
+    """jieba accurate-mode tokens with offsets: [(word, start, end)].
+
+    Several extractors look at the same sentence (mechanism heads, ``…主义`` words); results are kept
+    until ``forget_tokens()`` — called once per document — so each sentence is cut at most once.
+    """
+    key = words if isinstance(words, tuple) else tuple(sorted(set(words)))
+    return _cut(text, key)
+
+
+def forget_tokens() -> None:
+    """Drop the kept tokens: caching is per document, so a corpus of repeated sentences is not flattered."""
+    _cut.cache_clear()
+
+
+@lru_cache(maxsize=4096)
+def _cut(text: str, words: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    return tuple(tokenizer(words).tokenize(text))
