@@ -22,14 +22,14 @@ def rules():
 
 @pytest.fixture(scope="session")
 def demo_kg(rules):
-    return build([ROOT / "corpus"], rules)
+    return build([ROOT / "corpus"], rules, keep_text=True)
 
 
 @pytest.fixture(scope="session")
 def seeds_kg(rules):
     if not SEEDS.is_dir():
         pytest.skip("../shared/corpus/seeds is absent (tests of the real documents need shared/ beside the repo)")
-    return build([SEEDS], rules)
+    return build([SEEDS], rules, keep_text=True)
 
 
 @pytest.fixture

@@ -78,30 +78,76 @@ def main() -> None:
     "--max-nodes", default=400, show_default=True, help="Nodes shown on the HTML page (most important first)."
 )
 @click.option("--strict", is_flag=True, help="Fail on the first file that cannot be read instead of skipping it.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for extraction  [default: all cores of this machine].",
+)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Reuse the extraction of documents (and rules) that did not change since the last build into OUT "
+    "(kept in OUT/.cache/); --no-cache re-extracts everything.",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: worker processes here (--jobs); dask: a map over Dask distributed workers (--scheduler).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler address (tcp://host:8786) for --executor dask; without it, a local Dask cluster.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def build(
-    paths: tuple[Path, ...], out: Path, lexicon: tuple[str, ...], max_nodes: int, strict: bool, quiet: bool
+    paths: tuple[Path, ...],
+    out: Path,
+    lexicon: tuple[str, ...],
+    max_nodes: int,
+    strict: bool,
+    jobs: int | None,
+    cache: bool,
+    executor: str,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Build the knowledge graph of PATHS (default: corpus/) into OUT.
 
     Every file that cannot be read is reported by name with the reason and skipped; the others are
-    built. Exit code 0 when every file was read, 3 when some were skipped.
+    built. Exit code 0 when every file was read, 3 when some were skipped, 1 on an error (nothing is
+    written then: the previous OUT stays as it was).
+
+    Extraction runs in --jobs worker processes and is cached per document in OUT/.cache/, so a rebuild
+    after editing a few documents re-extracts only those (changing a rule or lexicon re-extracts all).
 
     \b
-    Example:
+    Examples:
       zhengji-kg build ../shared/corpus/seeds -o /tmp/seeds-kg
+      zhengji-kg build DOCS -o OUT --jobs 8
+      zhengji-kg build DOCS -o OUT --executor dask --scheduler tcp://10.0.0.5:8786
     """
     from tqdm import tqdm
 
+    from .cache import ExtractionCache
+    from .ingest import IngestError
     from .output import write_atomic
-    from .pipeline import build as build_graph
+    from .pipeline import BuildError, build_to
     from .viz import render_html
 
     if not paths:
         if not Path("corpus").is_dir():
             raise click.ClickException("no PATHS given and no corpus/ folder here; try: zhengji-kg build DOCS -o OUT")
         paths = (Path("corpus"),)
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler needs --executor dask")
     rules = _rules(lexicon)
+    jobs = jobs or _cores()
     bar = tqdm(unit="doc", disable=quiet or None, file=sys.stderr, desc="building")
 
     def progress(i: int, n: int, name: str) -> None:
@@ -110,40 +156,71 @@ def build(
         bar.update(1)
 
     t0 = time.perf_counter()
-    from .ingest import IngestError
-
+    store = ExtractionCache(out / ".cache" / "extract.sqlite") if cache else None
+    if store is not None and store.warning:
+        click.echo(f"warning: {store.warning}", err=True)
     try:
-        kg = build_graph(paths, rules, progress=progress, strict=strict)
+        kg, ttl = build_to(
+            paths,
+            out / "graph.ttl",
+            rules,
+            jobs=jobs,
+            cache=store,
+            executor=executor,
+            scheduler=scheduler,
+            progress=progress,
+            strict=strict,
+        )
     except IngestError as exc:
+        raise click.ClickException(f"{exc} (--strict; nothing written)") from exc
+    except (BuildError, RuntimeError, OSError) as exc:
+        raise click.ClickException(f"{exc}; nothing written") from exc
+    finally:
         bar.close()
-        raise click.ClickException(f"{exc} (--strict)") from exc
-    bar.close()
+        if store is not None:
+            store.close()
     report = kg.report
     assert report is not None
-    if not report.read and not report.skipped:
-        raise click.ClickException(f"no .txt/.md/.html/.htm/.docx files under {', '.join(map(str, paths))}")
     for name, reason in report.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
     if not report.read:
+        ttl.discard()
+        if not report.skipped:
+            raise click.ClickException(f"no .txt/.md/.html/.htm/.docx files under {', '.join(map(str, paths))}")
         raise click.ClickException("no document could be read; nothing written")
-    g = kg.rdf()
-    # everything is rendered before anything is written, and each file is renamed into place whole
-    turtle = g.serialize(format="turtle")
-    html = render_html(kg, max_nodes=max_nodes, title=f"zhengji-kg — {', '.join(p.name for p in paths)}")
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "graph.ttl", turtle)
-    write_atomic(out / "graph.html", html)
+    # the page is rendered before either file is put in place; each is renamed into place whole
+    t = time.perf_counter()
+    try:
+        html = render_html(kg, max_nodes=max_nodes, title=f"zhengji-kg — {', '.join(p.name for p in paths)}")
+        write_atomic(out / "graph.html", html)
+    except BaseException:
+        ttl.discard()
+        raise
+    ttl.commit()
+    report.stages["html"] = time.perf_counter() - t
     counts = kg.counts()
     seconds = time.perf_counter() - t0
     click.echo(f"documents: {len(report.read)} read, {len(report.skipped)} skipped")
+    click.echo(f"extracted: {report.extracted} (cache: {report.cache_hits} unchanged)" if cache else
+               f"extracted: {report.extracted} (no cache)")
     click.echo("entities:  " + ", ".join(f"{k} {v}" for k, v in counts["entities"].items()))
     click.echo("relations: " + ", ".join(f"{k} {v}" for k, v in counts["relations"].items()))
-    click.echo(f"triples:   {len(g)}")
-    click.echo(f"seconds:   {seconds:.1f}")
+    click.echo(f"triples:   {report.triples}")
+    click.echo(f"seconds:   {seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in report.stages.items()) + ")")
     click.echo(f"graph:     {out / 'graph.ttl'}")
     click.echo(f"page:      {(out / 'graph.html').resolve().as_uri()}")
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
+
+
+def _cores() -> int:
+    """The cores this process may run on (respects CPU affinity and container limits where exposed)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _load_graph(path: Path):
@@ -191,7 +268,7 @@ def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], deta
     from .evaluate import format_table
     from .pipeline import build as build_graph
 
-    kg = build_graph(paths, _rules(lexicon))
+    kg = build_graph(paths, _rules(lexicon), keep_text=True)
     try:
         scores = run(kg, gold)
     except FileNotFoundError as exc:
@@ -301,7 +378,7 @@ def suggest(
     from .query import format_rows
     from .suggest import suggest as run
 
-    kg = build_graph(paths, _rules(lexicon))
+    kg = build_graph(paths, _rules(lexicon), keep_text=True)
     cands = run(kg, min_docs=min_docs, min_count=min_count)
     if limit:
         cands = cands[:limit]

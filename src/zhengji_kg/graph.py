@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .gazetteer import gazetteer
-from .model import Document, Mention, Relation
+from .model import Document, Mention, Relation, Sentence
 from .rules import RuleSet
-from .segment import sentence_at
+from .segment import sentence_lookup
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import networkx as nx
+    import pyoxigraph as ox
     import rdflib
 
     from .pipeline import BuildReport
@@ -41,6 +44,7 @@ class Evidence:
     end: int
     rule: str
     modality: str = "reported"
+    derived: bool = False  # known from the gazetteer or lexicon (partOf, broader, basedIn), not stated
 
 
 class KnowledgeGraph:
@@ -51,19 +55,26 @@ class KnowledgeGraph:
         self.entities: dict[EntityKey, EntityRecord] = {}
         self.sources: dict[str, dict[str, str]] = {}
         self.relations: dict[tuple[EntityKey, str, EntityKey], list[Evidence]] = {}
+        # the per-document results the graph was merged from (slim: only the sentences that hold a
+        # mention); ``add(doc, keep=False)`` drops them when a build streams its output to disk
         self.documents: dict[str, Document] = {}
+        self.streamed = False
         self.report: BuildReport | None = None
         # entity → source → the first sentence that mentions it there (evidence for derived relations)
         self._first_sentence: dict[EntityKey, dict[str, Evidence]] = {}
-        # (entity, source) → one evidence per sentence that mentions the entity, with the mention's modality
-        self.mentions: dict[tuple[EntityKey, str], dict[int, Evidence]] = {}
 
     # ------------------------------------------------------------ merge
-    def add(self, doc: Document) -> None:
+    def add(self, doc: Document, keep: bool = True) -> None:
+        """Merge one document's extraction; with ``keep=False`` the document itself is not kept (its
+        per-document triples must then have been written already — see ``pipeline.build_to``)."""
         self.sources[doc.id] = dict(doc.metadata)
-        self.documents[doc.id] = doc
+        if keep:
+            self.documents[doc.id] = doc
+        else:
+            self.streamed = True
+        at = sentence_lookup(doc.sentences)
         for m in doc.mentions:
-            self._add_mention(doc, m)
+            self._add_mention(doc, m, at(m.start))
         for r in doc.relations:
             self._add_relation(doc, r)
 
@@ -76,7 +87,7 @@ class KnowledgeGraph:
                 rec.category = lex.category
         return rec
 
-    def _add_mention(self, doc: Document, m: Mention) -> None:
+    def _add_mention(self, doc: Document, m: Mention, sent: Sentence | None) -> None:
         rec = self._entity(m.type, m.key)
         rec.labels[m.surface] += 1
         for a in m.aliases:
@@ -90,12 +101,10 @@ class KnowledgeGraph:
             rec.subtype = m.subtype
         if m.category and not rec.category:
             rec.category = m.category
-        k = ((m.type, m.key), doc.id)
-        sent = sentence_at(doc.sentences, m.start)
         if sent:
-            ev = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
-            self._first_sentence.setdefault((m.type, m.key), {}).setdefault(doc.id, ev)
-            self.mentions.setdefault(k, {}).setdefault(sent.start, ev)
+            firsts = self._first_sentence.setdefault((m.type, m.key), {})
+            if doc.id not in firsts:
+                firsts[doc.id] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
 
     def _add_relation(self, doc: Document, r: Relation) -> None:
         ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
@@ -152,7 +161,7 @@ class KnowledgeGraph:
         if not evs:
             return
         self.relations.setdefault((child, pred, parent), []).extend(
-            Evidence(e.source, e.sentence, e.start, e.end, rule) for e in evs
+            Evidence(e.source, e.sentence, e.start, e.end, rule, derived=True) for e in evs
         )
         for e in evs:
             self._first_sentence.setdefault(parent, {}).setdefault(
@@ -164,6 +173,16 @@ class KnowledgeGraph:
         ent = Counter(t for t, _ in self.entities)
         rel = Counter(p for _, p, _ in self.relations)
         return {"entities": dict(sorted(ent.items())), "relations": dict(sorted(rel.items()))}
+
+    def triples(self) -> Iterator[ox.Triple]:
+        """Every triple of the graph (pyoxigraph terms): the merged part, then each document's part."""
+        from .rdf import document_triples, merge_triples
+
+        if self.streamed:
+            raise ValueError("this graph was streamed to disk as it was built; load its graph.ttl instead")
+        yield from merge_triples(self)
+        for doc_id in sorted(self.documents):
+            yield from document_triples(self.documents[doc_id])
 
     def rdf(self) -> rdflib.Graph:
         from .rdf import to_rdf

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -120,14 +120,15 @@ def _read_html(raw: bytes) -> tuple[str, dict[str, str]]:
     return body.get_text("\n"), meta
 
 
-def _read_docx(path: Path) -> tuple[str, dict[str, str]]:
+def _read_docx(raw: bytes) -> tuple[str, dict[str, str]]:
+    import io
     import zipfile
 
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        d = docx.Document(str(path))
+        d = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise IngestError(f"not a readable .docx ({exc.__class__.__name__}: {exc})") from exc
     meta = {}
@@ -248,19 +249,31 @@ def _guess_title(text: str) -> str | None:
     return None
 
 
-def read_sidecar(path: Path) -> dict[str, str]:
-    """Metadata overrides from ``NAME.meta.yaml`` beside ``NAME.ext`` (title, date, publisher, url, …)."""
+def sidecar_path(path: Path) -> Path | None:
+    """``NAME.meta.yaml`` (or ``.meta.yml``) beside ``NAME.ext``, if there is one."""
     for suffix in SIDECAR_SUFFIXES:
         side = path.with_name(path.stem + suffix)
         if side.is_file():
-            try:
-                data = yaml.safe_load(side.read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError as exc:
-                raise IngestError(f"sidecar {side.name} is not valid YAML: {exc}") from exc
-            if not isinstance(data, dict):
-                raise IngestError(f"sidecar {side.name} must be a mapping of field: value")
-            return {str(k): str(v) for k, v in data.items() if v is not None}
-    return {}
+            return side
+    return None
+
+
+def read_sidecar(path: Path) -> dict[str, str]:
+    """Metadata overrides from ``NAME.meta.yaml`` beside ``NAME.ext`` (title, date, publisher, url, …)."""
+    side = sidecar_path(path)
+    return parse_sidecar(side.name, side.read_bytes()) if side else {}
+
+
+def parse_sidecar(name: str, raw: bytes | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    try:
+        data = yaml.safe_load(raw.decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise IngestError(f"sidecar {name} is not valid UTF-8 YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise IngestError(f"sidecar {name} must be a mapping of field: value")
+    return {str(k): str(v) for k, v in data.items() if v is not None}
 
 
 # ---------------------------------------------------------------- public API
@@ -282,31 +295,65 @@ def to_simplified(text: str) -> str:
     return "".join(c if len(c := conv(ch)) == 1 else ch for ch in text)
 
 
-def read_document(path: Path, root: Path) -> Document:
-    """Read one corpus file into a ``Document``; raise ``IngestError`` with a one-line reason."""
-    suffix = path.suffix.lower()
+@dataclass(frozen=True)
+class SourceFile:
+    """A corpus file's bytes (and its sidecar's), read once: what the cache hashes and what workers parse.
+
+    Carrying bytes rather than a path lets a worker on another machine (Dask) parse a file it cannot see.
+    """
+
+    name: str  # path relative to the corpus root, with extension (POSIX separators)
+    raw: bytes
+    sidecar: bytes | None = None
+    sidecar_name: str = ""
+
+    @property
+    def doc_id(self) -> str:
+        return PurePosixPath(self.name).with_suffix("").as_posix()
+
+    @property
+    def suffix(self) -> str:
+        return Path(self.name).suffix.lower()
+
+
+def load_source(path: Path, root: Path) -> SourceFile:
+    """Read a corpus file and its sidecar; raise ``IngestError`` if either cannot be read."""
+    rel = path.relative_to(root) if root in path.parents or path == root else Path(path.name)
+    side = sidecar_path(path)
     try:
-        if suffix == ".docx":
-            raw_text, meta = _read_docx(path)
-        else:
-            raw = path.read_bytes()
-            if not raw.strip():
-                raise IngestError("empty file")
-            if suffix in (".html", ".htm"):
-                raw_text, meta = _read_html(raw)
-            else:
-                raw_text, _ = decode_bytes(raw)
-                meta = {}
-                if suffix in (".md", ".markdown"):
-                    raw_text = _read_markdown(raw_text)
+        raw = path.read_bytes()
+        side_raw = side.read_bytes() if side else None
     except OSError as exc:
         raise IngestError(f"cannot read file ({exc.strerror or exc})") from exc
+    return SourceFile(rel.as_posix(), raw, side_raw, side.name if side else "")
+
+
+def read_document(path: Path, root: Path) -> Document:
+    """Read one corpus file into a ``Document``; raise ``IngestError`` with a one-line reason."""
+    return parse_source(load_source(path, root))
+
+
+def parse_source(src: SourceFile) -> Document:
+    """Decode, clean, fold and describe one corpus file's bytes."""
+    suffix = src.suffix
+    raw = src.raw
+    if not raw.strip():
+        raise IngestError("empty file")
+    if suffix == ".docx":
+        raw_text, meta = _read_docx(raw)
+    elif suffix in (".html", ".htm"):
+        raw_text, meta = _read_html(raw)
+    else:
+        raw_text, _ = decode_bytes(raw)
+        meta = {}
+        if suffix in (".md", ".markdown"):
+            raw_text = _read_markdown(raw_text)
     original, found = clean_text(raw_text)
     for k, v in found.items():
         meta.setdefault(k, v)
     if not re.search(r"[\u4e00-\u9fff]", original):
         raise IngestError("no Chinese text after cleaning")
-    meta.update(read_sidecar(path))
+    meta.update(parse_sidecar(src.sidecar_name, src.sidecar))
     text = to_simplified(original)
     if "title" not in meta and (t := _guess_title(text)):
         meta["title"] = t
@@ -316,9 +363,7 @@ def read_document(path: Path, root: Path) -> Document:
             meta["date"] = iso
         else:
             meta.pop("date")
-    rel = path.relative_to(root) if root in path.parents or path == root else Path(path.name)
-    doc_id = rel.with_suffix("").as_posix()
-    return Document(id=doc_id, path=str(rel.as_posix()), text=text, original_text=original, metadata=meta)
+    return Document(id=src.doc_id, path=src.name, text=text, original_text=original, metadata=meta)
 
 
 def iter_corpus_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:

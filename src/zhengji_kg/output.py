@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -24,3 +25,44 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+class AtomicFile:
+    """A file written under a temporary name beside ``path`` and renamed over it by ``commit()``.
+
+    Until then readers see the previous file (or none); ``discard()`` (or a crash) leaves no trace but
+    a hidden temporary file that the next ``AtomicFile`` for the same path removes.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            # left by a build that was killed before it could clean up (a live one keeps its file fresh)
+            if time.time() - stale.stat().st_mtime > 600:
+                stale.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        self.tmp = Path(tmp)
+        self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.size = 0
+
+    def finish(self) -> None:
+        """Flush and sync the data; the file is complete but not yet in place."""
+        if not self.handle.closed:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.size = self.handle.tell()
+            self.handle.close()
+
+    def commit(self) -> Path:
+        self.finish()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o666 & ~umask)
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def discard(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()
+        self.tmp.unlink(missing_ok=True)

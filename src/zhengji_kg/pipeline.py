@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from itertools import repeat
 from pathlib import Path
+from typing import Any
 
+from .cache import ExtractionCache, cache_key
 from .extract import extract_mentions
 from .graph import KnowledgeGraph
-from .ingest import IngestError, iter_corpus_files, read_document
+from .ingest import IngestError, SourceFile, iter_corpus_files, load_source, parse_source
 from .model import Document
+from .output import AtomicFile
 from .relate import mention_modalities, relate
 from .rules import RuleSet, load_rules
-from .segment import forget_tokens, sentence_at, split_sentences
+from .segment import forget_tokens, sentence_at, sentence_lookup, split_sentences
 
 
 def extract_document(doc: Document, rules: RuleSet) -> Document:
@@ -42,6 +46,58 @@ def _issuer(doc: Document) -> str:
     return ""
 
 
+def slim(doc: Document) -> Document:
+    """The part of an extracted document the merge and the per-document triples need: metadata,
+    mentions, relations and only the sentences that hold a mention — not the text."""
+    at = sentence_lookup(doc.sentences)
+    kept = {s.start: s for m in doc.mentions if (s := at(m.start)) is not None}
+    return replace(doc, text="", original_text="", sentences=[kept[k] for k in sorted(kept)])
+
+
+@dataclass
+class DocResult:
+    """One corpus file after a worker is done with it: the (slim) document and its Turtle part, or why
+    it was skipped."""
+
+    name: str
+    doc: Document | None = None
+    error: str = ""
+    turtle: bytes = b""  # the document's own triples (rdf.document_triples), without @prefix lines
+    triples: int = 0
+
+
+_WORKER_RULES: RuleSet | None = None
+
+
+def _init_worker(rules: RuleSet) -> None:
+    global _WORKER_RULES
+    _WORKER_RULES = rules
+
+
+def process_source(
+    src: SourceFile, rules: RuleSet | None = None, turtle: bool = True, keep_text: bool = False
+) -> DocResult:
+    """parse → extract → (slim) → serialise one file. Runs in a worker: never raises for a bad file."""
+    from .rdf import document_triples, serialize_turtle
+
+    rules = rules or _WORKER_RULES
+    assert rules is not None, "process_source needs rules (or a worker initialised with them)"
+    try:
+        doc = extract_document(parse_source(src), rules)
+    except IngestError as exc:
+        return DocResult(src.name, error=str(exc))
+    except RecursionError:
+        return DocResult(src.name, error="too deeply nested to read")
+    except Exception as exc:  # an extractor bug on strange input must cost this file only
+        return DocResult(src.name, error=f"internal error while extracting ({exc.__class__.__name__}: {exc})")
+    if not keep_text:
+        doc = slim(doc)
+    if not turtle:
+        return DocResult(src.name, doc)
+    triples = list(document_triples(doc))
+    return DocResult(src.name, doc, turtle=serialize_turtle(triples, header=False), triples=len(triples))
+
+
 @dataclass
 class BuildReport:
     """What a build read, skipped and produced — printed by the CLI, useful in a notebook."""
@@ -49,6 +105,122 @@ class BuildReport:
     read: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (read, extract, merge, write)
+    cache_hits: int = 0
+    extracted: int = 0
+    triples: int = 0
+    bytes_read: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+EXECUTORS = ("local", "dask")
+
+
+def _results(
+    sources: list[SourceFile],
+    rules: RuleSet,
+    jobs: int,
+    executor: str,
+    scheduler: Any,
+    turtle: bool,
+    keep_text: bool,
+) -> Iterator[DocResult]:
+    """The results of ``process_source`` over ``sources``, in order: in this process (jobs=1), in a pool
+    of worker processes, or as a map over Dask workers."""
+    if not sources:
+        return
+    if executor == "dask":
+        from .distributed import dask_results
+
+        yield from dask_results(sources, rules, scheduler, turtle=turtle, keep_text=keep_text)
+        return
+    if jobs <= 1 or len(sources) == 1:
+        for src in sources:
+            yield process_source(src, rules, turtle, keep_text)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # fork shares the loaded dictionaries and automata with the workers (warm them first)
+    process_source(_WARMUP, rules, turtle=False)
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, min(16, len(sources) // (jobs * 8)))
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(rules,)) as pool:
+        try:
+            yield from pool.map(
+                process_source, sources, repeat(None), repeat(turtle), repeat(keep_text), chunksize=chunk
+            )
+        except BrokenProcessPool as exc:
+            raise BuildError(
+                "a worker process died (out of memory or killed?); nothing was written — "
+                "try again with fewer --jobs"
+            ) from exc
+
+
+_WARMUP = SourceFile("warmup.txt", "机制建设：建立容错纠错机制，树立正确政绩观。".encode())
+
+
+class BuildError(RuntimeError):
+    """The build as a whole could not finish; the previous output is left as it was."""
+
+
+def _collect(
+    paths: Iterable[str | Path],
+    rules: RuleSet,
+    *,
+    jobs: int,
+    cache: ExtractionCache | None,
+    executor: str,
+    scheduler: Any,
+    turtle: bool,
+    keep_text: bool,
+    strict: bool,
+    progress: Callable[[int, int, str], None] | None,
+    report: BuildReport,
+) -> Iterator[DocResult]:
+    """Read every file once (bytes, for the cache key), take cached results, extract the rest; yield the
+    results in corpus order, so that the build is the same whatever the jobs, executor or cache."""
+    t = time.perf_counter()
+    files = list(iter_corpus_files([Path(p) for p in paths]))
+    slots: list[DocResult | SourceFile] = []
+    keys: dict[int, str] = {}
+    for i, (f, root) in enumerate(files):
+        name = f.relative_to(root).as_posix() if root in f.parents else f.name
+        try:
+            src = load_source(f, root)
+        except IngestError as exc:
+            slots.append(DocResult(name, error=str(exc)))
+            continue
+        report.bytes_read += len(src.raw)
+        if cache is not None:
+            keys[i] = cache_key(src, rules)
+            hit = cache.get(keys[i])
+            if isinstance(hit, DocResult):
+                slots.append(hit)
+                continue
+        slots.append(src)
+    report.stages["read"] = time.perf_counter() - t
+    todo = [s for s in slots if isinstance(s, SourceFile)]
+    report.extracted = len(todo)
+    report.cache_hits = len(files) - len(todo) - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
+    fresh = _results(todo, rules, jobs, executor, scheduler, turtle, keep_text)
+    for i, slot in enumerate(slots):
+        result = next(fresh) if isinstance(slot, SourceFile) else slot
+        if progress:
+            progress(i + 1, len(slots), result.name)
+        if result.error:
+            if strict:
+                raise IngestError(f"{result.name}: {result.error}")
+            report.skipped.append((result.name, result.error))
+            continue
+        if cache is not None and isinstance(slot, SourceFile):
+            cache.put(keys[i], result)
+        report.read.append(result.name)
+        yield result
+    if cache is not None:
+        cache.commit()
 
 
 def build(
@@ -58,33 +230,108 @@ def build(
     lexicons: Iterable[Path] = (),
     progress: Callable[[int, int, str], None] | None = None,
     strict: bool = False,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: Any = None,
+    keep_text: bool = False,
 ) -> KnowledgeGraph:
-    """Build the knowledge graph of the documents under ``paths``.
+    """Build the knowledge graph of the documents under ``paths``, in memory.
 
     Returns a ``KnowledgeGraph``; ``.rdf()`` gives an ``rdflib.Graph``, ``.networkx()`` a
     ``networkx.MultiDiGraph``, ``.report`` what was read and skipped. A file that cannot be read is
     reported in ``.report.skipped`` and the rest still build; with ``strict`` the first one raises
-    ``IngestError`` naming the file.
+    ``IngestError`` naming the file. ``jobs`` > 1 extracts in worker processes, ``executor="dask"`` on
+    the Dask cluster at ``scheduler``; the graph is the same either way. ``keep_text`` keeps each
+    document's whole text and sentences in ``kg.documents`` (``suggest`` and ``evaluate`` read them).
+    For a large corpus written to disk, ``build_to`` streams instead.
     """
     t0 = time.perf_counter()
     rules = rules or load_rules(extra_lexicons=[Path(p) for p in lexicons])
-    files = list(iter_corpus_files([Path(p) for p in paths]))
     kg = KnowledgeGraph(rules)
     report = BuildReport()
-    for i, (f, root) in enumerate(files, 1):
-        name = f.relative_to(root).as_posix() if root in f.parents else f.name
-        if progress:
-            progress(i, len(files), name)
-        try:
-            doc = read_document(f, root)
-        except IngestError as exc:
-            if strict:
-                raise IngestError(f"{name}: {exc}") from exc
-            report.skipped.append((name, str(exc)))
-            continue
-        kg.add(extract_document(doc, rules))
-        report.read.append(name)
+    for result in _collect(
+        paths,
+        rules,
+        jobs=jobs,
+        cache=None,
+        executor=executor,
+        scheduler=scheduler,
+        turtle=False,
+        keep_text=keep_text,
+        strict=strict,
+        progress=progress,
+        report=report,
+    ):
+        assert result.doc is not None
+        kg.add(result.doc)
     kg.finish()
     report.seconds = time.perf_counter() - t0
     kg.report = report
     return kg
+
+
+def build_to(
+    paths: Iterable[str | Path],
+    graph_file: Path,
+    rules: RuleSet,
+    *,
+    jobs: int = 1,
+    cache: ExtractionCache | None = None,
+    executor: str = "local",
+    scheduler: Any = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    strict: bool = False,
+) -> tuple[KnowledgeGraph, AtomicFile]:
+    """Build and stream the Turtle to a temporary file beside ``graph_file``; return the graph model
+    (without its documents) and that file, to be ``commit()``-ed (renamed into place) by the caller once
+    everything else is ready. Memory holds the merged model, not the corpus: each document's own
+    triples go to disk as soon as its result arrives (in corpus order, so the file is deterministic).
+    """
+    from .rdf import merge_triples, serialize_turtle, turtle_header
+
+    t0 = time.perf_counter()
+    kg = KnowledgeGraph(rules)
+    report = BuildReport()
+    kg.report = report
+    out = AtomicFile(graph_file)
+    try:
+        fh = out.handle
+        fh.write(turtle_header())
+        fh.write(b"\n# Each source's mentions and the evidence of what it states, source by source.\n")
+        t = time.perf_counter()
+        for result in _collect(
+            paths,
+            rules,
+            jobs=jobs,
+            cache=cache,
+            executor=executor,
+            scheduler=scheduler,
+            turtle=True,
+            keep_text=False,
+            strict=strict,
+            progress=progress,
+            report=report,
+        ):
+            assert result.doc is not None
+            fh.write(result.turtle)
+            report.triples += result.triples
+            kg.add(result.doc, keep=False)
+        report.stages["extract"] = time.perf_counter() - t - report.stages.get("read", 0.0)
+        t = time.perf_counter()
+        kg.finish()
+        report.stages["merge"] = time.perf_counter() - t
+        t = time.perf_counter()
+        merged = list(merge_triples(kg))
+        report.triples += len(merged)
+        fh.write(b"\n# Sources, entities, relations, derived relations and co-occurrence weights.\n")
+        fh.write(serialize_turtle(merged, header=False))
+        del merged
+        out.finish()
+        report.stages["write"] = time.perf_counter() - t
+    except BaseException:
+        out.discard()
+        raise
+    if cache is not None:
+        cache.prune()
+    report.seconds = time.perf_counter() - t0
+    return kg, out

@@ -9,17 +9,35 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS, XSD
 
+from .graph import Evidence
+from .segment import sentence_lookup
+
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
+    from .model import Document
 
 ZJ = Namespace("https://w3id.org/zhengji-kg/ontology#")
 ZJR = Namespace("https://w3id.org/zhengji-kg/id/")
 CLASS = {"concept": ZJ.Concept, "mechanism": ZJ.Mechanism, "place": ZJ.Place, "organization": ZJ.Organization}
+PREFIXES = {
+    "zj": str(ZJ),
+    "zjr": str(ZJR),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "dcterms": str(DCTERMS),
+    "rdfs": str(RDFS),
+    "rdf": str(RDF),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+}
 PREDICATE = {
     "implements": ZJ.implements,
     "practicedIn": ZJ.practicedIn,
@@ -70,9 +88,11 @@ def source_iri(doc_id: str) -> URIRef:
     return mint("source", *doc_id.split("/"))
 
 
-def evidence_iri(s: URIRef, p: URIRef, o: URIRef, source: str, start: int, end: int) -> URIRef:
+def evidence_iri(s: str, p: str, o: str, source: str, start: int, end: int) -> str:
+    """The IRI of the evidence of (s, p, o) in one sentence of one source: a hash, so it is stable and
+    the same whichever worker or build computes it (hex digits need no escaping, hence no ``mint``)."""
     h = hashlib.sha1("\x1f".join((s, p, o, source, str(start), str(end))).encode("utf-8")).hexdigest()[:20]
-    return mint("evidence", h)
+    return f"{ZJR}evidence/{h}"
 
 
 def bind(g: Graph) -> Graph:
@@ -90,76 +110,210 @@ def bind(g: Graph) -> Graph:
     return g
 
 
-def to_rdf(kg: KnowledgeGraph) -> Graph:
-    g = bind(Graph())
+# ---------------------------------------------------------------- triples
+#
+# The graph is generated once, as pyoxigraph terms, in two parts that together are the whole graph:
+# ``document_triples`` (what one document alone determines: its mentions with their sentences and the
+# evidence of the relations it states) runs in the workers, beside extraction, and is cached with it;
+# ``merge_triples`` (sources, entities, relation triples, derived relations, co-occurrence weights) runs
+# once over the merged model. ``to_rdf`` and the Turtle writer both walk these generators, so the rdflib
+# graph of the API and the streamed file never disagree.
+
+_XSD_DATE = ox.NamedNode(str(XSD.date))
+_T = {
+    name: ox.NamedNode(str(iri))
+    for name, iri in {
+        "type": RDF.type,
+        "subject": RDF.subject,
+        "predicate": RDF.predicate,
+        "object": RDF.object,
+        "prefLabel": SKOS.prefLabel,
+        "altLabel": SKOS.altLabel,
+        "label": RDFS.label,
+        "derived": PROV.wasDerivedFrom,
+        "identifier": DCTERMS.identifier,
+        "title": DCTERMS.title,
+        "date": DCTERMS.date,
+        "publisher": DCTERMS.publisher,
+        "creator": DCTERMS.creator,
+        "source": DCTERMS.source,
+        **{f"zj:{n}": ZJ[n] for n in (
+            "Source", "Evidence", "AnonymisedPlace", "Region", "mentionedIn", "sentence", "charStart", "charEnd",
+            "rule", "modality", "weight", "mentionCount", "category", "adminCode", "adminLevel", "issuedBy",
+            "documentNumber",
+        )},
+    }.items()
+}
+_CLASS = {k: ox.NamedNode(str(v)) for k, v in CLASS.items()}
+_PRED = {k: ox.NamedNode(str(v)) for k, v in PREDICATE.items()}
+
+
+@lru_cache(maxsize=65536)
+def _entity_node(etype: str, key: str) -> ox.NamedNode:
+    return ox.NamedNode(str(entity_iri(etype, key)))
+
+
+@lru_cache(maxsize=65536)
+def _source_node(doc_id: str) -> ox.NamedNode:
+    return ox.NamedNode(str(source_iri(doc_id)))
+
+
+def _zh(text: str) -> ox.Literal:
+    return ox.Literal(text, language="zh")
+
+
+def _evidence_triples(
+    s: ox.NamedNode, p: ox.NamedNode, o: ox.NamedNode, ev: Evidence, modality: bool
+) -> list[ox.Triple]:
+    """One zj:Evidence node: the reified triple, its sentence with offsets, rule, source (and modality)."""
+    n = ox.NamedNode(evidence_iri(s.value, p.value, o.value, ev.source, ev.start, ev.end))
+    out = [
+        ox.Triple(n, _T["type"], _T["zj:Evidence"]),
+        ox.Triple(n, _T["subject"], s),
+        ox.Triple(n, _T["predicate"], p),
+        ox.Triple(n, _T["object"], o),
+        ox.Triple(n, _T["derived"], _source_node(ev.source)),
+        ox.Triple(n, _T["zj:sentence"], _zh(ev.sentence)),
+        ox.Triple(n, _T["zj:charStart"], ox.Literal(ev.start)),
+        ox.Triple(n, _T["zj:charEnd"], ox.Literal(ev.end)),
+        ox.Triple(n, _T["zj:rule"], ox.Literal(ev.rule)),
+    ]
+    if modality:
+        out.append(ox.Triple(n, _T["zj:modality"], ox.Literal(ev.modality)))
+    return out
+
+
+def document_triples(doc: Document) -> Iterator[ox.Triple]:
+    """What one document alone determines: ``zj:mentionedIn`` with one evidence per mentioning sentence
+    (and that mention's modality), and the evidence of every relation the document states."""
+    src = _source_node(doc.id)
+    at = sentence_lookup(doc.sentences)
+    per_entity: dict[tuple[str, str], dict[int, Evidence]] = {}
+    for m in doc.mentions:
+        sent = at(m.start)
+        evs = per_entity.setdefault((m.type, m.key), {})
+        if sent is not None and sent.start not in evs:
+            evs[sent.start] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
+    mentioned = _T["zj:mentionedIn"]
+    for (etype, key), evs in sorted(per_entity.items()):
+        e = _entity_node(etype, key)
+        yield ox.Triple(e, mentioned, src)
+        for start in sorted(evs):
+            yield from _evidence_triples(e, mentioned, src, evs[start], modality=True)
+    seen: set[ox.Triple] = set()  # two rules finding one relation in one sentence share its node
+    for r in sorted(doc.relations, key=lambda r: (r.subject, r.predicate, r.object, r.sentence.start, r.rule)):
+        ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
+        for t in _evidence_triples(
+            _entity_node(*r.subject), _PRED[r.predicate], _entity_node(*r.object), ev, r.predicate in STATED
+        ):
+            if t not in seen:
+                seen.add(t)
+                yield t
+
+
+def merge_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
+    """What needs the whole corpus: sources, entities, each relation once, the evidence of relations
+    derived from the gazetteer and lexicon, and the co-occurrence weights."""
+    T = _T
     for doc_id, meta in sorted(kg.sources.items()):
-        s = source_iri(doc_id)
-        g.add((s, RDF.type, ZJ.Source))
-        g.add((s, DCTERMS.identifier, Literal(doc_id)))
+        s = _source_node(doc_id)
+        yield ox.Triple(s, T["type"], T["zj:Source"])
+        yield ox.Triple(s, T["identifier"], ox.Literal(doc_id))
         if meta.get("title"):
-            g.add((s, DCTERMS.title, Literal(meta["title"], lang="zh")))
+            yield ox.Triple(s, T["title"], _zh(meta["title"]))
         if meta.get("date"):
-            g.add((s, DCTERMS.date, Literal(meta["date"], datatype=XSD.date)))
+            yield ox.Triple(s, T["date"], ox.Literal(meta["date"], datatype=_XSD_DATE))
         if meta.get("publisher"):
-            g.add((s, DCTERMS.publisher, Literal(meta["publisher"], lang="zh")))
+            yield ox.Triple(s, T["publisher"], _zh(meta["publisher"]))
         if meta.get("issuer") and ("organization", meta["issuer"]) in kg.entities:
-            g.add((s, ZJ.issuedBy, entity_iri("organization", meta["issuer"])))
+            yield ox.Triple(s, T["zj:issuedBy"], _entity_node("organization", meta["issuer"]))
         if meta.get("docno"):
-            g.add((s, ZJ.documentNumber, Literal(meta["docno"])))
+            yield ox.Triple(s, T["zj:documentNumber"], ox.Literal(meta["docno"]))
         if meta.get("author"):
-            g.add((s, DCTERMS.creator, Literal(meta["author"], lang="zh")))
+            yield ox.Triple(s, T["creator"], _zh(meta["author"]))
         url = meta.get("url", "")
         if url.startswith(("http://", "https://")) and all(_ok(c) or c in "/?#&=%+@!$'()*,;:[]" for c in url):
-            g.add((s, DCTERMS.source, URIRef(url)))
+            yield ox.Triple(s, T["source"], ox.NamedNode(url))
     for (etype, key), rec in sorted(kg.entities.items()):
-        e = entity_iri(etype, key)
-        g.add((e, RDF.type, CLASS[etype]))
+        e = _entity_node(etype, key)
+        yield ox.Triple(e, T["type"], _CLASS[etype])
         if etype == "place" and rec.subtype == "anonymised":
-            g.add((e, RDF.type, ZJ.AnonymisedPlace))
+            yield ox.Triple(e, T["type"], T["zj:AnonymisedPlace"])
         if etype == "place" and rec.subtype == "region":
-            g.add((e, RDF.type, ZJ.Region))
-        g.add((e, SKOS.prefLabel, Literal(key, lang="zh")))
-        g.add((e, RDFS.label, Literal(key, lang="zh")))
+            yield ox.Triple(e, T["type"], T["zj:Region"])
+        yield ox.Triple(e, T["prefLabel"], _zh(key))
+        yield ox.Triple(e, T["label"], _zh(key))
         for alt in sorted(set(rec.labels) - {key}):
-            g.add((e, SKOS.altLabel, Literal(alt, lang="zh")))
-        for src in sorted(rec.sources):
-            g.add((e, ZJ.mentionedIn, source_iri(src)))
-            for ev in sorted(kg.mentions.get(((etype, key), src), {}).values(), key=lambda ev: ev.start):
-                _evidence(g, e, ZJ.mentionedIn, source_iri(src), ev, modality=True)
+            yield ox.Triple(e, T["altLabel"], _zh(alt))
         if rec.count:
-            g.add((e, ZJ.mentionCount, Literal(rec.count)))
+            yield ox.Triple(e, T["zj:mentionCount"], ox.Literal(rec.count))
         if rec.category:
-            g.add((e, ZJ.category, Literal(rec.category, lang="zh")))
+            yield ox.Triple(e, T["zj:category"], _zh(rec.category))
         if rec.code:
-            g.add((e, ZJ.adminCode, Literal(rec.code)))
+            yield ox.Triple(e, T["zj:adminCode"], ox.Literal(rec.code))
         if etype == "place" and rec.subtype in ("province", "city", "county"):
-            g.add((e, ZJ.adminLevel, Literal(rec.subtype)))
+            yield ox.Triple(e, T["zj:adminLevel"], ox.Literal(rec.subtype))
     for (sk, pred, ok), evs in sorted(kg.relations.items()):
-        s, p, o = entity_iri(*sk), PREDICATE[pred], entity_iri(*ok)
-        g.add((s, p, o))
-        weight = len({(e.source, e.start) for e in evs}) if pred == "relatedTo" else None
-        for ev in evs:
-            n = _evidence(g, s, p, o, ev, modality=pred in STATED)
-            if weight is not None:
-                g.add((n, ZJ.weight, Literal(weight)))
+        s, p, o = _entity_node(*sk), _PRED[pred], _entity_node(*ok)
+        yield ox.Triple(s, p, o)
+        nodes = sorted({(e.source, e.start, e.end) for e in evs})
+        if pred == "relatedTo":
+            weight = ox.Literal(len({(src, start) for src, start, _end in nodes}))
+            for src, start, end in nodes:
+                n = ox.NamedNode(evidence_iri(s.value, p.value, o.value, src, start, end))
+                yield ox.Triple(n, T["zj:weight"], weight)
+        derived = [ev for ev in evs if ev.derived]
+        if derived:
+            seen: set[ox.Triple] = set()
+            for ev in derived:
+                for t in _evidence_triples(s, p, o, ev, modality=pred in STATED):
+                    if t not in seen:
+                        seen.add(t)
+                        yield t
+
+
+def serialize_turtle(triples: Iterable[ox.Triple], header: bool = True) -> bytes:
+    """Turtle by Oxigraph, with the contract's prefixes; without ``header`` the @prefix lines are left
+    off, so that per-document parts can follow one header in a single file."""
+    out = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    if header:
+        return out
+    body = out.split(b"\n")
+    i = 0
+    while i < len(body) and body[i].startswith(b"@prefix "):
+        i += 1
+    return b"\n".join(body[i:])
+
+
+def turtle_header() -> bytes:
+    """The @prefix lines of the contract's namespaces, for a file assembled from header-less parts."""
+    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in PREFIXES.items()).encode("utf-8")
+
+
+def to_rdf(kg: KnowledgeGraph) -> Graph:
+    """The whole graph as an ``rdflib.Graph`` (for notebooks and rdflib's own serialisers)."""
+    g = bind(Graph())
+    for t in kg.triples():
+        g.add((_to_rdflib(t.subject), URIRef(t.predicate.value), _to_rdflib(t.object)))
     return g
 
 
-def _evidence(g: Graph, s: URIRef, p: URIRef, o: URIRef, ev, modality: bool) -> URIRef:
-    """One zj:Evidence node: the reified triple, its sentence with offsets, rule, source (and modality)."""
-    n = evidence_iri(s, p, o, ev.source, ev.start, ev.end)
-    g.add((n, RDF.type, ZJ.Evidence))
-    g.add((n, RDF.subject, s))
-    g.add((n, RDF.predicate, p))
-    g.add((n, RDF.object, o))
-    g.add((n, PROV.wasDerivedFrom, source_iri(ev.source)))
-    g.add((n, ZJ.sentence, Literal(ev.sentence, lang="zh")))
-    g.add((n, ZJ.charStart, Literal(ev.start)))
-    g.add((n, ZJ.charEnd, Literal(ev.end)))
-    g.add((n, ZJ.rule, Literal(ev.rule)))
-    if modality:
-        g.add((n, ZJ.modality, Literal(ev.modality)))
-    return n
+def _to_rdflib(term):
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def canonical_ntriples(path) -> str:
+    """Canonical text of a graph file (Turtle, N-Triples …): parsed by Oxigraph, N-Triples lines sorted.
+    Two builds are the same graph exactly when these are equal."""
+    triples = ox.parse(path=str(path))
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return "\n".join(sorted(line for line in data.splitlines() if line.strip())) + "\n"
 
 
 def sorted_ntriples(g: Graph) -> str:

@@ -104,6 +104,23 @@ def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], 
     return _cut(text, key)
 
 
+_BLOCK_CHAR = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]")  # a character of jieba's own text blocks
+
+
+def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
+    """The tokens of ``text[lo:hi]`` with offsets into ``text`` — widened to jieba's block boundaries.
+
+    jieba cuts each run of block characters (CJK, letters, digits) on its own and yields every other
+    character alone, so a window that starts and ends at a block boundary gets exactly the tokens the
+    whole text would give there: the cost of a clause, not of the sentence.
+    """
+    while lo > 0 and _BLOCK_CHAR.match(text[lo - 1]):
+        lo -= 1
+    while hi < len(text) and _BLOCK_CHAR.match(text[hi]):
+        hi += 1
+    return [(w, s + lo, e + lo) for w, s, e in tokens(text[lo:hi], words)]
+
+
 def forget_tokens() -> None:
     """Drop the kept tokens: caching is per document, so a corpus of repeated sentences is not flattered."""
     _cut.cache_clear()

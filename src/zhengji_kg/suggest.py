@@ -48,6 +48,8 @@ def suggest(kg: KnowledgeGraph, min_docs: int = 1, min_count: int = 2) -> list[C
         c.example = c.example or sentence
 
     for doc_id, doc in sorted(kg.documents.items()):
+        if not doc.text:
+            raise ValueError("suggest reads whole sentences: build the graph with build(..., keep_text=True)")
         spans = [(m.start, m.end) for m in doc.mentions]
         for sent in doc.sentences:
             for m in QUOTED.finditer(sent.text):

@@ -13,13 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Document, Mention, Sentence
-from ..segment import tokens
+from ..segment import window_tokens
 from . import register
 from .context import Context
 from .patterns import clean_label
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
 _CONJ = {"和", "与", "及", "、", "以及"}
+_QUOTE = re.compile(r"[“”\"]")
+_CLAUSE_MARKS = "，；：,;:。！？\n"
 _ALL_HEADS = (
     "机制",
     "制度",
@@ -123,10 +125,13 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     for sent in doc.sentences:
         if not rx.search(sent.text):
             continue
-        toks = tokens(sent.text, ctx.jieba_words)
+        quoted = _QUOTE.search(sent.text)
         for m in rx.finditer(sent.text):
             hs, he = m.span()
             head = m.group()
+            # the walk left never crosses a clause mark outside quotes: cut only that clause (see window_tokens)
+            lo = 0 if quoted and quoted.start() < hs else max(sent.text.rfind(c, 0, hs) for c in _CLAUSE_MARKS) + 1
+            toks = window_tokens(sent.text, lo, he, ctx.jieba_words)
             # split the token that straddles the head start, if any
             idx = max((i for i, (_, s, _e) in enumerate(toks) if s < hs), default=-1)
             local = list(toks)

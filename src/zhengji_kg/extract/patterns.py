@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from ..model import Document, Mention
-from ..segment import tokens
+from ..segment import window_tokens
 from . import register
 from .context import Context
 
@@ -99,9 +99,15 @@ def suffix_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
     exclude = set(rule.get("exclude") or ())
     min_chars = int(rule.get("min_chars", 3))
     for sent in doc.sentences:
-        if not any(s in sent.text for s in suffixes):
+        hits = sorted({i.start() for suf in suffixes for i in re.finditer(re.escape(suf), sent.text)})
+        if not hits:
             continue
-        for word, s, e in tokens(sent.text, ctx.jieba_words):
+        # a word ending in a suffix lies in the jieba block around it: cut those blocks, not the sentence
+        found: dict[int, tuple[str, int, int]] = {}
+        for pos in hits:
+            for tok in window_tokens(sent.text, pos, pos + 1, ctx.jieba_words):
+                found[tok[1]] = tok
+        for word, s, e in (found[k] for k in sorted(found)):
             if (
                 word.endswith(suffixes)
                 and len(word) >= min_chars
