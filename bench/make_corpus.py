@@ -54,7 +54,7 @@ def _swap_places(text: str, rng: random.Random, by_level: dict[str, list], chose
     return "".join(parts) + text[last:]
 
 
-def make_corpus(n: int, out: Path, sources: list[Path], seed: int = 20261122, size: int = 4000) -> int:
+def make_corpus(n: int, out: Path, sources: list[Path], seed: int = 20261122, size: int = 3300) -> int:
     """Write ``n`` documents of about ``size`` bytes into ``out``; return the bytes written."""
     from zhengji_kg.gazetteer import gazetteer
 
@@ -91,10 +91,14 @@ def make_corpus(n: int, out: Path, sources: list[Path], seed: int = 20261122, si
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("n", nargs="?", type=int, default=10_000, help="number of documents (default 10000)")
-    ap.add_argument("-o", "--out", type=Path, default=HERE / "corpus", help="output folder (default bench/corpus)")
+    ap.add_argument(
+        "-o", "--out", type=Path, default=HERE / "corpus-10000", help="output folder (default bench/corpus-10000)"
+    )
     ap.add_argument("--source", type=Path, action="append", help="source corpus folder (repeatable)")
     ap.add_argument("--seed", type=int, default=20261122)
-    ap.add_argument("--size", type=int, default=4000, help="bytes per document at least (default 4000; about 5 KB on average)")
+    ap.add_argument(
+        "--size", type=int, default=3300, help="bytes per document at least (default 3300; about 5 KB on average)"
+    )
     args = ap.parse_args(argv)
     total = make_corpus(args.n, args.out, args.source or list(DEFAULT_SOURCES), args.seed, args.size)
     print(f"{args.n} documents, {total / 1e6:.1f} MB → {args.out}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,46 @@ def run(rules):
         return extract_document(Document(id="t", path="t", text=text, original_text=text), rules)
 
     return _run
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's package) driven by Playwright; skipped with the reason where absent."""
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium not installed (Debian: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page():
+    """Open a page offline; return (page, console and page errors)."""
+    return _open
+
+
+def _open(browser, path: Path):
+    ctx = browser.new_context(offline=True, viewport={"width": 1200, "height": 800})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.zhengjiNetwork !== undefined", timeout=20000)
+    page.wait_for_timeout(1500)
+    return page, errors

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,48 +9,13 @@ import pytest
 from zhengji_kg import build
 from zhengji_kg.viz import render_html
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian: apt-get install chromium)"),
-]
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = [pytest.mark.browser]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python) not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-def _open(browser, path: Path):
-    ctx = browser.new_context(offline=True, viewport={"width": 1200, "height": 800})
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(path.as_uri())
-    page.wait_for_function("window.zhengjiNetwork !== undefined", timeout=20000)
-    page.wait_for_timeout(1500)
-    return page, errors
-
-
-def test_demo_page_offline_no_errors(browser, demo_kg, tmp_path: Path) -> None:
+def test_demo_page_offline_no_errors(browser, open_page, demo_kg, tmp_path: Path) -> None:
     f = tmp_path / "graph.html"
     f.write_text(render_html(demo_kg), encoding="utf-8")
-    page, errors = _open(browser, f)
+    page, errors = open_page(browser, f)
     assert errors == []
     n = page.evaluate("window.zhengjiNetwork.body.data.nodes.length")
     assert n == len(demo_kg.entities)
@@ -68,10 +32,10 @@ def test_demo_page_offline_no_errors(browser, demo_kg, tmp_path: Path) -> None:
     assert "天津市和平区" in tip and "practicedIn" in tip
 
 
-def test_search_click_and_filter(browser, demo_kg, tmp_path: Path) -> None:
+def test_search_click_and_filter(browser, open_page, demo_kg, tmp_path: Path) -> None:
     f = tmp_path / "graph.html"
     f.write_text(render_html(demo_kg), encoding="utf-8")
-    page, errors = _open(browser, f)
+    page, errors = open_page(browser, f)
     # clicking a node on the canvas opens its panel too
     pos = page.evaluate("""(() => { const net = window.zhengjiNetwork;
         const id = net.body.data.nodes.get().find(n => n.label === '三个区分开来').id;
@@ -89,7 +53,7 @@ def test_search_click_and_filter(browser, demo_kg, tmp_path: Path) -> None:
     assert errors == []
 
 
-def test_document_text_cannot_inject(browser, tmp_path: Path, rules) -> None:
+def test_document_text_cannot_inject(browser, open_page, tmp_path: Path, rules) -> None:
     src = tmp_path / "docs"
     src.mkdir()
     (src / "evil.html").write_text(
@@ -103,7 +67,7 @@ def test_document_text_cannot_inject(browser, tmp_path: Path, rules) -> None:
     kg = build([src], rules)
     f = tmp_path / "graph.html"
     f.write_text(render_html(kg, title="<b id=injected>t</b>"), encoding="utf-8")
-    page, errors = _open(browser, f)
+    page, errors = open_page(browser, f)
     assert page.evaluate("window.__pwned === undefined")
     assert page.query_selector("#injected") is None
     assert page.query_selector("img") is None

@@ -11,6 +11,7 @@ import click
 from . import __version__
 
 EXIT_SKIPPED = 3  # some files were skipped (reported by name); the rest were built
+EXIT_INTERRUPTED = 130  # Ctrl-C: as shells report SIGINT; nothing was written
 
 GRAPH_OPTION = click.option(
     "--graph",
@@ -104,6 +105,13 @@ def main() -> None:
     metavar="ADDRESS",
     help="Dask scheduler address (tcp://host:8786) for --executor dask; without it, a local Dask cluster.",
 )
+@click.option(
+    "--max-file-mb",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    help="Skip (and report) any single file larger than this; 0 for no limit.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def build(
     paths: tuple[Path, ...],
@@ -115,13 +123,14 @@ def build(
     cache: bool,
     executor: str,
     scheduler: str | None,
+    max_file_mb: float,
     quiet: bool,
 ) -> None:
     """Build the knowledge graph of PATHS (default: corpus/) into OUT.
 
     Every file that cannot be read is reported by name with the reason and skipped; the others are
-    built. Exit code 0 when every file was read, 3 when some were skipped, 1 on an error (nothing is
-    written then: the previous OUT stays as it was).
+    built. Exit code 0 when every file was read, 3 when some were skipped, 1 on an error and 130 when
+    interrupted (nothing is written then: the previous OUT stays as it was).
 
     Extraction runs in --jobs worker processes and is cached per document in OUT/.cache/, so a rebuild
     after editing a few documents re-extracts only those (changing a rule or lexicon re-extracts all).
@@ -135,6 +144,7 @@ def build(
     from tqdm import tqdm
 
     from .cache import ExtractionCache
+    from .export import remove_stale_exports
     from .ingest import IngestError
     from .output import write_atomic
     from .pipeline import BuildError, build_to
@@ -170,7 +180,11 @@ def build(
             scheduler=scheduler,
             progress=progress,
             strict=strict,
+            max_file_mb=max_file_mb,
         )
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except IngestError as exc:
         raise click.ClickException(f"{exc} (--strict; nothing written)") from exc
     except (BuildError, RuntimeError, OSError) as exc:
@@ -198,11 +212,17 @@ def build(
         raise
     ttl.commit()
     report.stages["html"] = time.perf_counter() - t
+    stale = remove_stale_exports(out)
+    if stale:
+        click.echo(f"removed exports of the previous graph: {', '.join(stale)}", err=True)
     counts = kg.counts()
     seconds = time.perf_counter() - t0
     click.echo(f"documents: {len(report.read)} read, {len(report.skipped)} skipped")
-    click.echo(f"extracted: {report.extracted} (cache: {report.cache_hits} unchanged)" if cache else
-               f"extracted: {report.extracted} (no cache)")
+    click.echo(
+        f"extracted: {report.extracted} (cache: {report.cache_hits} unchanged)"
+        if cache
+        else f"extracted: {report.extracted} (no cache)"
+    )
     click.echo("entities:  " + ", ".join(f"{k} {v}" for k, v in counts["entities"].items()))
     click.echo("relations: " + ", ".join(f"{k} {v}" for k, v in counts["relations"].items()))
     click.echo(f"triples:   {report.triples}")

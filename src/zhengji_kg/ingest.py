@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -74,8 +74,10 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
         raise IngestError("binary data (NUL bytes), not text")
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and len(raw) - exc.start < 4 and exc.start > 0:
+            # a half-downloaded UTF-8 file: whole up to a character cut in two at the very end
+            return raw[: exc.start].decode("utf-8"), "utf-8 (truncated)"
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw, cp_isolation=CJK_ENCODINGS).best()
@@ -192,9 +194,39 @@ def _join_page_splits(lines: list[str]) -> list[str]:
     return out
 
 
-def clean_text(text: str, bp: Boilerplate | None = None) -> tuple[str, dict[str, str]]:
-    """Remove web-copy boilerplate; return (clean text, metadata read from the removed lines)."""
+@lru_cache(maxsize=1)
+def lexicon_guard() -> Callable[[str], bool]:
+    """Whether a text holds a concept or mechanism of the built-in lexicon: such text is never boilerplate."""
+    import ahocorasick
+
+    from .rules import load_rules
+
+    auto = ahocorasick.Automaton()
+    for e in load_rules().entries:
+        if e.type not in ("concept", "mechanism"):
+            continue  # a byline's 来源：中共中央组织部 is furniture even though the body is a known name
+        for surface in (e.label, *e.aliases):
+            if len(surface) >= 2:
+                auto.add_word(surface, surface)
+    auto.make_automaton()
+
+    def holds_term(text: str) -> bool:
+        return next(auto.iter(text), None) is not None
+
+    return holds_term
+
+
+def clean_text(
+    text: str, bp: Boilerplate | None = None, keep: Callable[[str], bool] | None = None
+) -> tuple[str, dict[str, str]]:
+    """Remove web-copy boilerplate; return (clean text, metadata read from the removed lines).
+
+    A line or span for which ``keep`` is true (by default: it holds a lexicon term) is never removed,
+    so a content sentence that happens to match a boilerplate pattern (设立举报电话，完善容错纠错机制)
+    survives; only the page furniture around the text goes.
+    """
     bp = bp or load_boilerplate()
+    keep = keep or lexicon_guard()
     meta: dict[str, str] = {}
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
     text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
@@ -204,15 +236,16 @@ def clean_text(text: str, bp: Boilerplate | None = None) -> tuple[str, dict[str,
                 if v and k not in meta:
                     meta[k] = v.strip()
     for _, rx in bp.drop_inline:
-        text = rx.sub("", text)
+        text = rx.sub(lambda m: m.group() if keep(m.group()) else "", text)
     lines = []
     for line in text.split("\n"):
         stripped = line.strip()
         if not stripped:
             continue
-        if any(rx.search(stripped) for _, rx in bp.drop_lines):
-            continue
-        if any(rx.search(stripped) for _, rx in bp.metadata) and len(stripped) < 160:
+        furniture = any(rx.search(stripped) for _, rx in bp.drop_lines) or (
+            any(rx.search(stripped) for _, rx in bp.metadata) and len(stripped) < 160
+        )
+        if furniture and not keep(stripped):
             continue
         if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", stripped):
             continue

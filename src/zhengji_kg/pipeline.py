@@ -114,6 +114,7 @@ class BuildReport:
 
 
 EXECUTORS = ("local", "dask")
+MAX_FILE_MB = 20.0  # one document larger than this is skipped (reported): policy texts are far smaller
 
 
 def _results(
@@ -154,8 +155,7 @@ def _results(
             )
         except BrokenProcessPool as exc:
             raise BuildError(
-                "a worker process died (out of memory or killed?); nothing was written — "
-                "try again with fewer --jobs"
+                "a worker process died (out of memory or killed?); nothing was written — try again with fewer --jobs"
             ) from exc
 
 
@@ -179,6 +179,7 @@ def _collect(
     strict: bool,
     progress: Callable[[int, int, str], None] | None,
     report: BuildReport,
+    max_file_mb: float = 0,
 ) -> Iterator[DocResult]:
     """Read every file once (bytes, for the cache key), take cached results, extract the rest; yield the
     results in corpus order, so that the build is the same whatever the jobs, executor or cache."""
@@ -189,9 +190,17 @@ def _collect(
     for i, (f, root) in enumerate(files):
         name = f.relative_to(root).as_posix() if root in f.parents else f.name
         try:
+            size = f.stat().st_size
+            if max_file_mb and size > max_file_mb * 1e6:
+                raise IngestError(
+                    f"{size / 1e6:.0f} MB: larger than the {max_file_mb:g} MB limit for one document (--max-file-mb)"
+                )
             src = load_source(f, root)
         except IngestError as exc:
             slots.append(DocResult(name, error=str(exc)))
+            continue
+        except OSError as exc:  # stat failed: a dangling link, a file removed while the build ran
+            slots.append(DocResult(name, error=f"cannot read file ({exc.strerror or exc})"))
             continue
         report.bytes_read += len(src.raw)
         if cache is not None:
@@ -234,6 +243,7 @@ def build(
     executor: str = "local",
     scheduler: Any = None,
     keep_text: bool = False,
+    max_file_mb: float = MAX_FILE_MB,
 ) -> KnowledgeGraph:
     """Build the knowledge graph of the documents under ``paths``, in memory.
 
@@ -261,6 +271,7 @@ def build(
         strict=strict,
         progress=progress,
         report=report,
+        max_file_mb=max_file_mb,
     ):
         assert result.doc is not None
         kg.add(result.doc)
@@ -281,6 +292,7 @@ def build_to(
     scheduler: Any = None,
     progress: Callable[[int, int, str], None] | None = None,
     strict: bool = False,
+    max_file_mb: float = MAX_FILE_MB,
 ) -> tuple[KnowledgeGraph, AtomicFile]:
     """Build and stream the Turtle to a temporary file beside ``graph_file``; return the graph model
     (without its documents) and that file, to be ``commit()``-ed (renamed into place) by the caller once
@@ -311,6 +323,7 @@ def build_to(
             strict=strict,
             progress=progress,
             report=report,
+            max_file_mb=max_file_mb,
         ):
             assert result.doc is not None
             fh.write(result.turtle)

@@ -137,11 +137,28 @@ _T = {
         "publisher": DCTERMS.publisher,
         "creator": DCTERMS.creator,
         "source": DCTERMS.source,
-        **{f"zj:{n}": ZJ[n] for n in (
-            "Source", "Evidence", "AnonymisedPlace", "Region", "mentionedIn", "sentence", "charStart", "charEnd",
-            "rule", "modality", "weight", "mentionCount", "category", "adminCode", "adminLevel", "issuedBy",
-            "documentNumber",
-        )},
+        **{
+            f"zj:{n}": ZJ[n]
+            for n in (
+                "Source",
+                "Evidence",
+                "AnonymisedPlace",
+                "Region",
+                "mentionedIn",
+                "sentence",
+                "charStart",
+                "charEnd",
+                "rule",
+                "modality",
+                "weight",
+                "mentionCount",
+                "category",
+                "adminCode",
+                "adminLevel",
+                "issuedBy",
+                "documentNumber",
+            )
+        },
     }.items()
 }
 _CLASS = {k: ox.NamedNode(str(v)) for k, v in CLASS.items()}

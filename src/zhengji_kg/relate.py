@@ -19,6 +19,7 @@ from .segment import sentence_lookup
 S_MARK, O_MARK = PLACEHOLDERS["{S}"], PLACEHOLDERS["{O}"]
 COOCCURRENCE_RULE = "relatedTo.same-sentence"
 COOC_TYPES = ("concept", "mechanism")
+MAX_STATED_MENTIONS = 40
 _CLAUSE = re.compile(r"[，,；;。！？!?：:]")
 
 
@@ -39,11 +40,14 @@ def abstract(sent: Sentence, ms: list[Mention], subj: Mention | None, obj: Menti
     ordered = [(subj, S_MARK), (obj, O_MARK)] + [
         (m, TYPE_MARK[m.type]) for m in sorted(ms, key=lambda m: -(m.end - m.start)) if m is not subj and m is not obj
     ]
+    taken = bytearray(sent.end - sent.start)  # characters already under a mark: linear, not quadratic
     for m, mark in ordered:
         if m is None:
             continue
-        if any(m.start < e and s < m.end for s, e, _ in chosen):
+        a, b = m.start - sent.start, m.end - sent.start
+        if any(taken[a:b]):
             continue
+        taken[a:b] = b"\x01" * (b - a)
         chosen.append((m.start, m.end, mark))
     chosen.sort()
     out, pos = [], sent.start
@@ -153,7 +157,9 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
         _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
         if len(ms) < 2:
             continue
-        for rule in rules.relation_rules:
+        # a "sentence" naming dozens of entities is a list or a run-on line, not a statement: pairing every
+        # subject with every object under every rule would cost its mentions to the fourth power
+        for rule in rules.relation_rules if len(ms) <= MAX_STATED_MENTIONS else ():
             if rule.get("scope") == "paragraph":
                 continue
             subs = [m for m in ms if m.type == rule["subject"]]

@@ -39,3 +39,21 @@ def export(graph: Graph, fmt: str, path: Path) -> Path:
     as_dir = Path(path).is_dir() or str(path).endswith(("/", "\\")) or not Path(path).suffix
     path = Path(path) / default_name if as_dir else Path(path)
     return write_atomic(path, fn(graph))
+
+
+def remove_stale_exports(folder: Path) -> list[str]:
+    """After a rebuild into ``folder``, remove the exports ``export`` wrote there from the previous graph
+    (their default names only), so that no file in the folder describes another corpus."""
+    import shutil
+
+    folder = Path(folder)
+    removed = []
+    for _fn, name in FORMATS.values():
+        if name != "graph.ttl" and (folder / name).is_file():
+            (folder / name).unlink()
+            removed.append(name)
+    neo = folder / "neo4j"
+    if (neo / "load.cypher").is_file():
+        shutil.rmtree(neo)
+        removed.append("neo4j/")
+    return removed

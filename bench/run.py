@@ -1,0 +1,220 @@
+"""The build benchmark: one run prints every figure of issue 5, each beside the reference it is judged by.
+
+    python bench/run.py                 # 10,000 documents (about 50 MB), all cores
+    python bench/run.py --docs 1000     # a quicker look
+
+It generates the corpus (bench/make_corpus.py) unless it is there already, then measures in this run:
+jieba's own accurate-mode segmentation of the same text on one core (the reference), the whole build
+(``zhengji-kg build``, cache empty) with its stages and the peak memory of its process tree, an
+incremental rebuild after one document changed, and every canned query of ``queries/`` on the result
+(Oxigraph). Nothing here is a unit test; the figures are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+TARGETS = {"ratio": 2.0, "memory_gb": 2.0, "incremental": 0.10, "query_s": 0.5}
+
+
+def corpus_texts(corpus: Path) -> list[str]:
+    """The decoded text of every document, as the build reads it (for the jieba reference)."""
+    from zhengji_kg.ingest import IngestError, iter_corpus_files, read_document
+
+    out = []
+    for f, root in iter_corpus_files([corpus]):
+        with contextlib.suppress(IngestError):
+            out.append(read_document(f, root).text)
+    return out
+
+
+def jieba_reference(texts: list[str]) -> float:
+    """Seconds jieba's accurate mode (``jieba.lcut``, HMM on, its own dictionary) takes over ``texts``
+    in this process, on one core — the dictionary loaded beforehand, as in the build's workers."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    t = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return time.perf_counter() - t
+
+
+class PeakMemory:
+    """Samples the resident memory of a process and all its descendants (workers) every 50 ms."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.proc, *self.proc.children(recursive=True)]
+                rss = 0
+                for p in procs:
+                    with contextlib.suppress(psutil.Error):  # a worker that just ended
+                        rss += p.memory_info().rss
+                self.peak = max(self.peak, rss)
+            except psutil.Error:
+                pass
+            self._stop.wait(0.05)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_build(corpus: Path, out: Path, jobs: int, cache: bool) -> dict:
+    """Run ``zhengji-kg build`` as a user would; return wall seconds, peak memory and its printed figures."""
+    cmd = [sys.executable, "-m", "zhengji_kg", "build", str(corpus), "-o", str(out), "-q", "--jobs", str(jobs)]
+    if not cache:
+        cmd.append("--no-cache")
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    mem = PeakMemory(proc.pid)
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t
+    peak = mem.stop()
+    if proc.returncode not in (0, 3):
+        sys.exit(f"build failed ({proc.returncode}):\n{stderr}")
+    stages = dict(
+        (k, float(v)) for k, v in re.findall(r"(\w+) ([\d.]+)", re.search(r"seconds:.*\((.*)\)", stdout).group(1))
+    )
+    return {
+        "wall": wall,
+        "peak": peak,
+        "stages": stages,
+        "triples": int(re.search(r"triples:\s+(\d+)", stdout).group(1)),
+        "extracted": re.search(r"extracted:\s+(.*)", stdout).group(1),
+        "documents": re.search(r"documents:\s+(.*)", stdout).group(1),
+    }
+
+
+def run_queries(graph: Path) -> tuple[float, list[tuple[str, float, int]]]:
+    from zhengji_kg.query import load_store, run_query_oxigraph
+
+    t = time.perf_counter()
+    store = load_store(graph)
+    load = time.perf_counter() - t
+    out = []
+    for q in sorted((ROOT / "queries").glob("*.rq")):
+        text = q.read_text(encoding="utf-8")
+        t = time.perf_counter()
+        _cols, rows = run_query_oxigraph(store, text)
+        out.append((q.name, time.perf_counter() - t, len(rows)))
+    return load, out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        mem = 0.0
+    return f"{cpu}; {len(os.sched_getaffinity(0))} cores; {mem:.0f} GiB; Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=10_000, help="documents in the benchmark corpus (default 10000)")
+    ap.add_argument("--corpus", type=Path, default=None, help="corpus folder (default bench/corpus-N)")
+    ap.add_argument("--out", type=Path, default=None, help="build output folder (default bench/out-N)")
+    ap.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)), help="--jobs of the build")
+    args = ap.parse_args(argv)
+    corpus = args.corpus or HERE / f"corpus-{args.docs}"
+    out = args.out or HERE / f"out-{args.docs}"
+
+    print(f"machine:     {machine()}")
+    if not corpus.is_dir():
+        from make_corpus import DEFAULT_SOURCES, make_corpus
+
+        t = time.perf_counter()
+        make_corpus(args.docs, corpus, list(DEFAULT_SOURCES))
+        print(f"corpus:      generated in {time.perf_counter() - t:.0f} s")
+    texts = corpus_texts(corpus)
+    raw_mb = sum(f.stat().st_size for f in corpus.rglob("*") if f.is_file()) / 1e6
+    text_mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    print(f"corpus:      {corpus} — {len(texts)} documents, {raw_mb:.1f} MB on disk, {text_mb:.1f} MB of text")
+
+    ref = jieba_reference(texts)
+    del texts
+    print(f"reference:   jieba.lcut (accurate mode), one core: {ref:.1f} s = {text_mb / ref:.2f} MB/s")
+
+    shutil.rmtree(out, ignore_errors=True)
+    full = run_build(corpus, out, args.jobs, cache=True)
+    rate = text_mb / full["wall"]
+    ratio = ref / full["wall"]
+    print(f"full build:  {full['wall']:.1f} s, --jobs {args.jobs}, empty cache — {full['documents']}")
+    print(f"             {len(list(corpus.rglob('*.txt'))) / full['wall']:.0f} documents/s, {rate:.2f} MB/s")
+    print(f"             ratio to jieba on one core: {ratio:.2f}×  (target ≥ {TARGETS['ratio']}×)")
+    print("  stages:    " + ", ".join(f"{k} {v:.1f} s" for k, v in full["stages"].items()))
+    print(
+        f"  memory:    peak {full['peak'] / 2**30:.2f} GiB, build process and workers together "
+        f"(target ≤ {TARGETS['memory_gb']} GiB)"
+    )
+    size = (out / "graph.ttl").stat().st_size / 1e6
+    print(f"  triples:   {full['triples']:,} ({size:.0f} MB of Turtle)")
+
+    # incremental: one document changed
+    victim = sorted(corpus.rglob("*.txt"))[0]
+    original = victim.read_bytes()
+    try:
+        victim.write_bytes(original + "\n该地还建立了干部实绩档案，推动树立正确政绩观。\n".encode())
+        inc = run_build(corpus, out, args.jobs, cache=True)
+    finally:
+        victim.write_bytes(original)
+    share = inc["wall"] / full["wall"]
+    print(f"incremental: {inc['wall']:.1f} s after changing {victim.name} — extracted {inc['extracted']}")
+    print(f"             {share:.1%} of the full build (target ≤ {TARGETS['incremental']:.0%})")
+    print("  stages:    " + ", ".join(f"{k} {v:.1f} s" for k, v in inc["stages"].items()))
+
+    load, queries = run_queries(out / "graph.ttl")
+    print(f"queries:     Oxigraph, graph loaded in {load:.1f} s; each canned query (target ≤ {TARGETS['query_s']} s):")
+    for name, seconds, rows in queries:
+        print(f"  {name:36s} {seconds:6.3f} s  {rows} rows")
+    worst = max(s for _n, s, _r in queries)
+    print()
+    print("targets:")
+    for label, ok in (
+        (f"throughput ≥ {TARGETS['ratio']}× jieba: {ratio:.2f}×", ratio >= TARGETS["ratio"]),
+        (f"peak memory ≤ {TARGETS['memory_gb']} GiB: {full['peak'] / 2**30:.2f}", full["peak"] / 2**30 <= 2.0),
+        (f"incremental ≤ {TARGETS['incremental']:.0%}: {share:.1%}", share <= TARGETS["incremental"]),
+        (f"slowest query ≤ {TARGETS['query_s']} s: {worst:.3f} s", worst <= TARGETS["query_s"]),
+    ):
+        print(f"  [{'met' if ok else 'MISSED'}] {label}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    main()

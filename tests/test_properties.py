@@ -1,0 +1,122 @@
+"""Property tests (hypothesis) for the normalisers and the boilerplate cleaner."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhengji_kg.ingest import clean_text, decode_bytes, normalise_date, to_simplified
+from zhengji_kg.rules import load_rules
+
+RULES = load_rules()
+TERMS = sorted({e.label for e in RULES.entries if e.type in ("concept", "mechanism") and len(e.label) >= 2})
+# words that boilerplate patterns look for, so that content sentences brush against every one of them
+RISKY = [
+    "举报电话",
+    "来源：",
+    "作者：",
+    "版权所有",
+    "下载全文",
+    "主办｜",
+    "ICP备",
+    "当前位置：",
+    "由会员分享",
+    "欢迎访问",
+    "发布时间：2024-01-02",
+    "—12—",
+    "（此处省略200字）",
+    "邮箱：a@b.cn",
+    "地址：",
+    "本文1200",
+    "转载请注明",
+    "仅供学习交流",
+    "客服QQ",
+    "首页>",
+    "相关文章",
+]
+PLAIN = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种"
+    "面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本"
+    "去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比"
+    "或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+    "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做"
+    "必战先回则任取据处理府研质"
+)
+
+
+@settings(max_examples=300)
+@given(st.text())
+def test_to_simplified_keeps_length_and_is_stable(text: str) -> None:
+    once = to_simplified(text)
+    assert len(once) == len(text)  # offsets into the simplified text hold for the original
+    assert to_simplified(once) == once
+
+
+@given(st.dates(min_value=date(1949, 10, 1), max_value=date(2099, 12, 31)), st.sampled_from(range(5)))
+def test_normalise_date_reads_every_usual_form(d: date, form: int) -> None:
+    text = [
+        f"{d.year}年{d.month}月{d.day}日",
+        f"{d.year}-{d.month:02d}-{d.day:02d}",
+        f"{d.year}/{d.month}/{d.day}",
+        f"{d.year}.{d.month:02d}.{d.day:02d}",
+        f"{d.year}年{d.month:02d}月{d.day:02d}日",
+    ][form]
+    assert normalise_date(text) == d.isoformat()
+
+
+@given(st.text(max_size=40))
+def test_normalise_date_gives_a_real_date_or_nothing(text: str) -> None:
+    out = normalise_date(text)
+    assert out is None or date.fromisoformat(out).isoformat() == out
+
+
+@given(st.text(min_size=1).filter(lambda t: t.strip() and "\x00" not in t), st.sampled_from(["utf-8", "utf-16"]))
+def test_unicode_encodings_round_trip(text: str, encoding: str) -> None:
+    assert decode_bytes(text.encode(encoding))[0] == text
+
+
+plain = st.text(alphabet=st.sampled_from(PLAIN), max_size=12)
+# (core, sentence): the core holds a lexicon term; the sentence may wrap it in boilerplate-like words
+cored = st.builds(
+    lambda before, pre, term, post, after: (pre + term + post, f"{before}{pre}{term}{post}{after}。"),
+    st.just("") | st.sampled_from(RISKY),
+    plain,
+    st.sampled_from(TERMS),
+    plain,
+    st.just("") | st.sampled_from(RISKY),
+)
+sentences = cored.map(lambda c: c[1])
+
+
+@given(st.lists(sentences, min_size=1, max_size=6), st.sampled_from(["gb18030", "big5", "utf-8"]))
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+def test_cjk_encodings_round_trip_real_sentences(body: list[str], encoding: str) -> None:
+    text = "关于树立和践行正确政绩观的通知\n" + "\n".join(body)
+    try:
+        raw = text.encode(encoding)
+    except UnicodeEncodeError:
+        return  # a simplified-only character has no Big5 form
+    assert decode_bytes(raw)[0] == text
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.lists(cored, min_size=1, max_size=3),  # a paragraph of content
+            st.sampled_from([*RISKY, "上一篇", "责任编辑：王五", "打印本页 关闭窗口", "—3—", "分享到："]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_boilerplate_cleaner_never_removes_a_sentence_with_a_lexicon_term(lines: list) -> None:
+    """Whatever page furniture surrounds or touches them, the sentences that carry a lexicon term keep
+    that term and the words around it."""
+    text = "\n".join(line if isinstance(line, str) else "".join(s for _core, s in line) for line in lines)
+    cleaned = clean_text(text)[0].replace("\n", "")
+    for line in lines:
+        for core, _sentence in [] if isinstance(line, str) else line:
+            assert core in cleaned, (core, cleaned)
