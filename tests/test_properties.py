@@ -13,29 +13,12 @@ from zhengji_kg.rules import load_rules
 RULES = load_rules()
 TERMS = sorted({e.label for e in RULES.entries if e.type in ("concept", "mechanism") and len(e.label) >= 2})
 # words that boilerplate patterns look for, so that content sentences brush against every one of them
+# (all but the site furniture that policy prose never contains: ALWAYS, tried as whole lines below)
 RISKY = [
-    "举报电话",
-    "来源：",
-    "作者：",
-    "版权所有",
-    "下载全文",
-    "主办｜",
-    "ICP备",
-    "当前位置：",
-    "由会员分享",
-    "欢迎访问",
-    "发布时间：2024-01-02",
-    "—12—",
-    "（此处省略200字）",
-    "邮箱：a@b.cn",
-    "地址：",
-    "本文1200",
-    "转载请注明",
-    "仅供学习交流",
-    "客服QQ",
-    "首页>",
-    "相关文章",
+    "举报电话", "来源：", "作者：", "版权所有", "发布时间：2024-01-02", "—12—", "（此处省略200字）",
+    "邮箱：a@b.cn", "地址：", "转载请注明", "仅供学习交流", "客服QQ", "相关文章", "免责声明",
 ]
+ALWAYS = ["由会员分享", "当前位置：首页", "ICP备12345号", "下载全文", "欢迎访问本网", "全文1200"]
 PLAIN = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种"
     "面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本"
@@ -106,7 +89,7 @@ def test_cjk_encodings_round_trip_real_sentences(body: list[str], encoding: str)
     st.lists(
         st.one_of(
             st.lists(cored, min_size=1, max_size=3),  # a paragraph of content
-            st.sampled_from([*RISKY, "上一篇", "责任编辑：王五", "打印本页 关闭窗口", "—3—", "分享到："]),
+            st.sampled_from([*RISKY, *ALWAYS, "上一篇", "责任编辑：王五", "打印本页 关闭窗口", "—3—", "分享到："]),
         ),
         min_size=1,
         max_size=12,

@@ -33,6 +33,7 @@ class Boilerplate:
     drop_lines: list[tuple[str, re.Pattern[str]]]
     drop_inline: list[tuple[str, re.Pattern[str]]]
     metadata: list[tuple[str, re.Pattern[str]]]
+    always: frozenset[str] = frozenset()  # ids of drop_lines that go even when a line holds a lexicon term
 
 
 @lru_cache(maxsize=4)
@@ -41,6 +42,7 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
     p = Path(path) if path else ontology_path("boilerplate.yaml")
     data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    always = set()
     for section in ("drop_lines", "drop_inline", "metadata"):
         compiled = []
         for item in data.get(section, []) or []:
@@ -48,8 +50,10 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
                 compiled.append((item["id"], re.compile(item["pattern"], re.M)))
             except (KeyError, TypeError, re.error) as exc:
                 raise ValueError(f"{p}: {section} entry {item!r}: {exc}") from exc
+            if item.get("always"):
+                always.add(item["id"])
         out[section] = compiled
-    return Boilerplate(out["drop_lines"], out["drop_inline"], out["metadata"])
+    return Boilerplate(out["drop_lines"], out["drop_inline"], out["metadata"], frozenset(always))
 
 
 # ---------------------------------------------------------------- decoding
@@ -221,9 +225,9 @@ def clean_text(
 ) -> tuple[str, dict[str, str]]:
     """Remove web-copy boilerplate; return (clean text, metadata read from the removed lines).
 
-    A line or span for which ``keep`` is true (by default: it holds a lexicon term) is never removed,
-    so a content sentence that happens to match a boilerplate pattern (设立举报电话，完善容错纠错机制)
-    survives; only the page furniture around the text goes.
+    A line for which ``keep`` is true (by default: it holds a concept or mechanism of the lexicon) is not
+    removed by a line pattern unless that pattern is marked ``always`` (site furniture such as 由会员分享),
+    so a content sentence that happens to match one (设立举报电话，完善容错纠错机制) survives.
     """
     bp = bp or load_boilerplate()
     keep = keep or lexicon_guard()
@@ -236,15 +240,16 @@ def clean_text(
                 if v and k not in meta:
                     meta[k] = v.strip()
     for _, rx in bp.drop_inline:
-        text = rx.sub(lambda m: m.group() if keep(m.group()) else "", text)
+        text = rx.sub("", text)  # spans of pure furniture (page markers, share notes): no content inside
     lines = []
     for line in text.split("\n"):
         stripped = line.strip()
         if not stripped:
             continue
-        furniture = any(rx.search(stripped) for _, rx in bp.drop_lines) or (
-            any(rx.search(stripped) for _, rx in bp.metadata) and len(stripped) < 160
-        )
+        hits = {rid for rid, rx in bp.drop_lines if rx.search(stripped)}
+        if hits & bp.always:
+            continue
+        furniture = bool(hits) or (any(rx.search(stripped) for _, rx in bp.metadata) and len(stripped) < 160)
         if furniture and not keep(stripped):
             continue
         if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", stripped):
