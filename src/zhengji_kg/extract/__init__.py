@@ -7,6 +7,7 @@ not a mention of its own).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 
 from ..model import Document, Mention
@@ -90,19 +91,20 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
         by_type.setdefault(m.type, []).append(m)
     for _, ms in by_type.items():
         ms.sort(key=lambda m: (-(m.end - m.start), 0 if m.rule.endswith("lexicon") else 1, m.start, m.rule))
-        taken: list[tuple[int, int]] = []
-        for m in ms:
-            if any(m.start < e and s < m.end for s, e in taken):
+        taken = bytearray(max(m.end for m in ms) + 1)  # characters already covered: linear, not quadratic
+        for m in ms:  # a zero-width mention (the publisher, at 0) comes last and never overlaps
+            if any(taken[m.start : m.end]):
                 continue
-            taken.append((m.start, m.end))
+            taken[m.start : m.end] = b"\x01" * (m.end - m.start)
             out.append(m)
-    mech = [(m.start, m.end) for m in out if m.type == "mechanism"]
-    out = [
-        m
-        for m in out
-        if not (
-            m.type == "concept" and any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in mech)
-        )
-    ]
+    # mechanism names do not overlap each other now: the one that could hold a concept starts at or before it
+    mech = sorted((m.start, m.end) for m in out if m.type == "mechanism")
+    starts = [s for s, _e in mech]
+
+    def inside_mechanism(m: Mention) -> bool:
+        i = bisect_right(starts, m.start) - 1
+        return i >= 0 and mech[i][0] <= m.start and m.end <= mech[i][1] and mech[i] != (m.start, m.end)
+
+    out = [m for m in out if not (m.type == "concept" and inside_mechanism(m))]
     out.sort(key=lambda m: (m.start, m.end, m.type, m.key))
     return out
