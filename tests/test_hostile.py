@@ -185,7 +185,11 @@ def test_ctrl_c_leaves_previous_output_and_a_consistent_cache(slow_corpus, tmp_p
     proc = subprocess.Popen(
         _build_cmd(slow_corpus, out, "-j", "2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
-    time.sleep(4.0)  # interpreters started, workers extracting, cache half-filled
+    # wait until the build is writing (its temporary graph file exists), then give the workers a moment
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".graph.ttl.*.tmp")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(1.0)
     assert proc.poll() is None, proc.communicate()
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
     _stdout, stderr = proc.communicate(timeout=60)

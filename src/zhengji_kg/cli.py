@@ -141,6 +141,27 @@ def build(
       zhengji-kg build DOCS -o OUT --jobs 8
       zhengji-kg build DOCS -o OUT --executor dask --scheduler tcp://10.0.0.5:8786
     """
+    try:
+        _build(paths, out, lexicon, max_nodes, strict, jobs, cache, executor, scheduler, max_file_mb, quiet)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _build(
+    paths: tuple[Path, ...],
+    out: Path,
+    lexicon: tuple[str, ...],
+    max_nodes: int,
+    strict: bool,
+    jobs: int | None,
+    cache: bool,
+    executor: str,
+    scheduler: str | None,
+    max_file_mb: float,
+    quiet: bool,
+) -> None:
+    """The build command's work; Ctrl-C anywhere in it ends with exit code 130 and nothing written."""
     from tqdm import tqdm
 
     from .cache import ExtractionCache
@@ -182,9 +203,6 @@ def build(
             strict=strict,
             max_file_mb=max_file_mb,
         )
-    except KeyboardInterrupt:
-        click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
-        sys.exit(EXIT_INTERRUPTED)
     except IngestError as exc:
         raise click.ClickException(f"{exc} (--strict; nothing written)") from exc
     except (BuildError, RuntimeError, OSError) as exc:
