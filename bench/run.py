@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     texts = corpus_texts(corpus)
     raw_mb = sum(f.stat().st_size for f in corpus.rglob("*") if f.is_file()) / 1e6
     text_mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    print(f"corpus:      {corpus} — {len(texts)} documents, {raw_mb:.1f} MB on disk, {text_mb:.1f} MB of text")
+    shown = corpus.relative_to(ROOT) if corpus.is_relative_to(ROOT) else corpus
+    print(f"corpus:      {shown} — {len(texts)} documents, {raw_mb:.1f} MB on disk, {text_mb:.1f} MB of text")
 
     ref = jieba_reference(texts)
     del texts

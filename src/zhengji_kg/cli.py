@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -113,19 +114,7 @@ def main() -> None:
     help="Skip (and report) any single file larger than this; 0 for no limit.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def build(
-    paths: tuple[Path, ...],
-    out: Path,
-    lexicon: tuple[str, ...],
-    max_nodes: int,
-    strict: bool,
-    jobs: int | None,
-    cache: bool,
-    executor: str,
-    scheduler: str | None,
-    max_file_mb: float,
-    quiet: bool,
-) -> None:
+def build(**options: Any) -> None:
     """Build the knowledge graph of PATHS (default: corpus/) into OUT.
 
     Every file that cannot be read is reported by name with the reason and skipped; the others are
@@ -142,13 +131,14 @@ def build(
       zhengji-kg build DOCS -o OUT --executor dask --scheduler tcp://10.0.0.5:8786
     """
     try:
-        _build(paths, out, lexicon, max_nodes, strict, jobs, cache, executor, scheduler, max_file_mb, quiet)
+        _build(**options)
     except KeyboardInterrupt:
-        click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
+        click.echo(f"interrupted: nothing written, {options['out']} is as it was", err=True)
         sys.exit(EXIT_INTERRUPTED)
 
 
 def _build(
+    *,
     paths: tuple[Path, ...],
     out: Path,
     lexicon: tuple[str, ...],
