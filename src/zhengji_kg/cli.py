@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .pipeline import EXECUTORS
 
 EXIT_SKIPPED = 3  # some files were skipped (reported by name); the rest were built
 EXIT_INTERRUPTED = 130  # Ctrl-C: as shells report SIGINT; nothing was written
@@ -96,7 +97,7 @@ def main() -> None:
 )
 @click.option(
     "--executor",
-    type=click.Choice(["local", "dask"]),
+    type=click.Choice(EXECUTORS),
     default="local",
     show_default=True,
     help="local: worker processes here (--jobs); dask: a map over Dask distributed workers (--scheduler).",

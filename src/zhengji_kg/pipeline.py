@@ -107,9 +107,8 @@ class BuildReport:
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (read, extract, merge, write)
     cache_hits: int = 0
-    extracted: int = 0
+    extracted: int = 0  # documents extracted in this build (not taken from the cache)
     triples: int = 0
-    bytes_read: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -202,7 +201,6 @@ def _collect(
         except OSError as exc:  # stat failed: a dangling link, a file removed while the build ran
             slots.append(DocResult(name, error=f"cannot read file ({exc.strerror or exc})"))
             continue
-        report.bytes_read += len(src.raw)
         if cache is not None:
             keys[i] = cache_key(src, rules)
             hit = cache.get(keys[i])
@@ -212,7 +210,6 @@ def _collect(
         slots.append(src)
     report.stages["read"] = time.perf_counter() - t
     todo = [s for s in slots if isinstance(s, SourceFile)]
-    report.extracted = len(todo)
     report.cache_hits = len(files) - len(todo) - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
     fresh = _results(todo, rules, jobs, executor, scheduler, turtle, keep_text)
     for i, slot in enumerate(slots):
@@ -224,8 +221,10 @@ def _collect(
                 raise IngestError(f"{result.name}: {result.error}")
             report.skipped.append((result.name, result.error))
             continue
-        if cache is not None and isinstance(slot, SourceFile):
-            cache.put(keys[i], result)
+        if isinstance(slot, SourceFile):
+            report.extracted += 1
+            if cache is not None:
+                cache.put(keys[i], result)
         report.read.append(result.name)
         yield result
     if cache is not None:
