@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .gazetteer import gazetteer
-from .model import Document, Mention, Relation, Sentence
+from .model import Document, Mention, Relation
 from .rules import RuleSet
-from .segment import sentence_lookup
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -60,8 +59,6 @@ class KnowledgeGraph:
         self.documents: dict[str, Document] = {}
         self.streamed = False
         self.report: BuildReport | None = None
-        # entity → source → the first sentence that mentions it there (evidence for derived relations)
-        self._first_sentence: dict[EntityKey, dict[str, Evidence]] = {}
 
     # ------------------------------------------------------------ merge
     def add(self, doc: Document, keep: bool = True) -> None:
@@ -72,11 +69,11 @@ class KnowledgeGraph:
             self.documents[doc.id] = doc
         else:
             self.streamed = True
-        at = sentence_lookup(doc.sentences)
         for m in doc.mentions:
-            self._add_mention(doc, m, at(m.start))
+            self._add_mention(doc, m)
         for r in doc.relations:
             self._add_relation(doc, r)
+        self._add_derived(doc)
 
     def _entity(self, etype: str, key: str) -> EntityRecord:
         rec = self.entities.get((etype, key))
@@ -87,7 +84,7 @@ class KnowledgeGraph:
                 rec.category = lex.category
         return rec
 
-    def _add_mention(self, doc: Document, m: Mention, sent: Sentence | None) -> None:
+    def _add_mention(self, doc: Document, m: Mention) -> None:
         rec = self._entity(m.type, m.key)
         rec.labels[m.surface] += 1
         for a in m.aliases:
@@ -101,72 +98,29 @@ class KnowledgeGraph:
             rec.subtype = m.subtype
         if m.category and not rec.category:
             rec.category = m.category
-        if sent:
-            firsts = self._first_sentence.setdefault((m.type, m.key), {})
-            if doc.id not in firsts:
-                firsts[doc.id] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
 
     def _add_relation(self, doc: Document, r: Relation) -> None:
         ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
         self.relations.setdefault((r.subject, r.predicate, r.object), []).append(ev)
 
-    def finish(self) -> None:
-        """Corpus-level steps after all documents: hierarchy (partOf, broader), weights, sorting."""
+    def _add_derived(self, doc: Document) -> None:
+        """partOf / basedIn / broader from the document's ``derived`` (see ``hierarchy.derive``): the
+        relation with its evidence, and the parent entity with what the gazetteer knows of it."""
         g = gazetteer()
-        for (etype, key), rec in list(self.entities.items()):
-            if etype == "place" and rec.code:
-                child: EntityKey = ("place", key)
-                for parent_code in g.ancestors(rec.code):
-                    d = g.divisions[parent_code]
-                    prec = self._entity("place", d.label)
-                    prec.code, prec.subtype = d.code, d.level
-                    prec.labels[d.name] += 0
-                    self._derived(child, "partOf", ("place", d.label), "partOf.gazetteer")
-                    child = ("place", d.label)
-            if etype == "organization":
-                place = _place_in_name(key)
-                if place:
-                    prec = self._entity("place", place.label)
-                    prec.code, prec.subtype = place.code, place.level
-                    prec.labels[place.name] += 0
-                    self._derived((etype, key), "basedIn", ("place", place.label), "basedIn.name")
-                    for parent_code in g.ancestors(place.code):
-                        d = g.divisions[parent_code]
-                        self._entity("place", d.label).code = d.code
-                        self._entity("place", d.label).subtype = d.level
-                        self._derived(("place", place.label), "partOf", ("place", d.label), "partOf.gazetteer")
-                        place = d
-            if etype in ("concept", "mechanism"):
-                broader = self._broader(etype, key)
-                if broader:
-                    self._entity(etype, broader)
-                    self._derived((etype, key), "broader", (etype, broader), broader_rule(self.rules, etype, key))
+        for r in doc.derived:
+            ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, derived=True)
+            self.relations.setdefault((r.subject, r.predicate, r.object), []).append(ev)
+            parent = self._entity(*r.object)
+            code = doc.place_codes.get(r.object[1], "") if r.object[0] == "place" else ""
+            if code and code in g.divisions:
+                d = g.divisions[code]
+                parent.code, parent.subtype = d.code, d.level
+                parent.labels[d.name] += 0
+
+    def finish(self) -> None:
+        """Corpus-level step after all documents: every relation's evidence in a fixed order."""
         for ev in self.relations.values():
             ev.sort(key=lambda e: (e.source, e.start, e.rule))
-
-    def _broader(self, etype: str, key: str) -> str:
-        lex = self.rules.by_key.get((etype, key))
-        if lex and lex.broader and lex.broader != key:
-            return lex.broader
-        if etype == "mechanism":
-            for fam in self.rules.rules.get("families") or []:
-                if fam["contains"] in key and key.endswith(tuple(fam["head"])) and key != fam["broader"]:
-                    return fam["broader"]
-        return ""
-
-    def _derived(self, child: EntityKey, pred: str, parent: EntityKey, rule: str) -> None:
-        """A relation known from the gazetteer or lexicon: its evidence is each source's first mention."""
-        firsts = self._first_sentence.get(child, {})
-        evs = [firsts[src] for src in sorted(firsts)]
-        if not evs:
-            return
-        self.relations.setdefault((child, pred, parent), []).extend(
-            Evidence(e.source, e.sentence, e.start, e.end, rule, derived=True) for e in evs
-        )
-        for e in evs:
-            self._first_sentence.setdefault(parent, {}).setdefault(
-                e.source, Evidence(e.source, e.sentence, e.start, e.end, rule)
-            )
 
     # ------------------------------------------------------------ views
     def counts(self) -> dict[str, Any]:
@@ -195,25 +149,3 @@ class KnowledgeGraph:
         from .export.gephi import to_networkx
 
         return to_networkx(self.rdf())
-
-
-def _place_in_name(name: str):
-    """The longest unambiguous administrative name inside an organization's name (辽宁省委组织部 → 辽宁省)."""
-    from .extract.places import _scan
-
-    g = gazetteer()
-    scanned = [cs for _s, _e, _n, cs in _scan(name)]
-    unique = {cs[0] for cs in scanned if len(cs) == 1}
-    hits = set(unique)
-    for cs in scanned:
-        if len(cs) > 1:  # 朝阳区 of 北京市朝阳区纪委监委: the candidate under a place the name also gives
-            under = [c for c in cs if unique & set(g.ancestors(c))]
-            if len(under) == 1:
-                hits.add(under[0])
-    lowest = [c for c in hits if not any(c in g.ancestors(o) for o in hits)]
-    return g.divisions[lowest[0]] if len(lowest) == 1 else None
-
-
-def broader_rule(rules: RuleSet, etype: str, key: str) -> str:
-    lex = rules.by_key.get((etype, key))
-    return "broader.lexicon" if lex and lex.broader else "broader.name-family"

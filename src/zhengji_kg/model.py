@@ -58,3 +58,7 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    # relations known from the gazetteer and lexicon (partOf, basedIn, broader), each with the first
+    # sentence that implies it, and the administrative codes of the places they name (hierarchy.derive)
+    derived: list[Relation] = field(default_factory=list)
+    place_codes: dict[str, str] = field(default_factory=dict)

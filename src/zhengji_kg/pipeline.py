@@ -12,6 +12,7 @@ from typing import Any
 from .cache import ExtractionCache, cache_key
 from .extract import extract_mentions
 from .graph import KnowledgeGraph
+from .hierarchy import derive
 from .ingest import IngestError, SourceFile, iter_corpus_files, load_source, parse_source
 from .model import Document
 from .output import AtomicFile
@@ -21,12 +22,13 @@ from .segment import forget_tokens, sentence_at, sentence_lookup, split_sentence
 
 
 def extract_document(doc: Document, rules: RuleSet) -> Document:
-    """segment → extract → relate on one document. Pure: same document and rules, same result."""
+    """segment → extract → relate → derive on one document. Pure: same document and rules, same result."""
     forget_tokens()
     doc.sentences = split_sentences(doc.text)
     doc.mentions = extract_mentions(doc, rules)
     doc.relations = relate(doc, rules)
     doc.mentions = mention_modalities(doc, rules)
+    doc.derived, doc.place_codes = derive(doc, rules)
     issuer = _issuer(doc)
     if issuer and "issuer" not in doc.metadata:
         doc.metadata["issuer"] = issuer
@@ -335,7 +337,7 @@ def build_to(
         t = time.perf_counter()
         merged = list(merge_triples(kg))
         report.triples += len(merged)
-        fh.write(b"\n# Sources, entities, relations, derived relations and co-occurrence weights.\n")
+        fh.write(b"\n# Sources, entities, relations and co-occurrence weights.\n")
         fh.write(serialize_turtle(merged, header=False))
         del merged
         out.finish()

@@ -113,11 +113,11 @@ def bind(g: Graph) -> Graph:
 # ---------------------------------------------------------------- triples
 #
 # The graph is generated once, as pyoxigraph terms, in two parts that together are the whole graph:
-# ``document_triples`` (what one document alone determines: its mentions with their sentences and the
-# evidence of the relations it states) runs in the workers, beside extraction, and is cached with it;
-# ``merge_triples`` (sources, entities, relation triples, derived relations, co-occurrence weights) runs
-# once over the merged model. ``to_rdf`` and the Turtle writer both walk these generators, so the rdflib
-# graph of the API and the streamed file never disagree.
+# ``document_triples`` (what one document alone determines: its mentions with their sentences, the
+# evidence of the relations it states and of those derived from what it mentions) runs in the workers,
+# beside extraction, and is cached with it; ``merge_triples`` (sources, entities, relation triples,
+# co-occurrence weights) runs once over the merged model. ``to_rdf`` and the Turtle writer both walk
+# these generators, so the rdflib graph of the API and the streamed file never disagree.
 
 _XSD_DATE = ox.NamedNode(str(XSD.date))
 _T = {
@@ -202,7 +202,8 @@ def _evidence_triples(
 
 def document_triples(doc: Document) -> Iterator[ox.Triple]:
     """What one document alone determines: ``zj:mentionedIn`` with one evidence per mentioning sentence
-    (and that mention's modality), and the evidence of every relation the document states."""
+    (and that mention's modality), the evidence of every relation the document states, and the evidence
+    of the relations the gazetteer and lexicon derive from what it mentions (``hierarchy.derive``)."""
     src = _source_node(doc.id)
     at = sentence_lookup(doc.sentences)
     per_entity: dict[tuple[str, str], dict[int, Evidence]] = {}
@@ -218,7 +219,9 @@ def document_triples(doc: Document) -> Iterator[ox.Triple]:
         for start in sorted(evs):
             yield from _evidence_triples(e, mentioned, src, evs[start], modality=True)
     seen: set[ox.Triple] = set()  # two rules finding one relation in one sentence share its node
-    for r in sorted(doc.relations, key=lambda r: (r.subject, r.predicate, r.object, r.sentence.start, r.rule)):
+    for r in sorted(
+        doc.relations + doc.derived, key=lambda r: (r.subject, r.predicate, r.object, r.sentence.start, r.rule)
+    ):
         ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
         for t in _evidence_triples(
             _entity_node(*r.subject), _PRED[r.predicate], _entity_node(*r.object), ev, r.predicate in STATED
@@ -229,8 +232,7 @@ def document_triples(doc: Document) -> Iterator[ox.Triple]:
 
 
 def merge_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
-    """What needs the whole corpus: sources, entities, each relation once, the evidence of relations
-    derived from the gazetteer and lexicon, and the co-occurrence weights."""
+    """What needs the whole corpus: sources, entities, each relation once, and the co-occurrence weights."""
     T = _T
     for doc_id, meta in sorted(kg.sources.items()):
         s = _source_node(doc_id)
@@ -279,14 +281,6 @@ def merge_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
             for src, start, end in nodes:
                 n = ox.NamedNode(evidence_iri(s.value, p.value, o.value, src, start, end))
                 yield ox.Triple(n, T["zj:weight"], weight)
-        derived = [ev for ev in evs if ev.derived]
-        if derived:
-            seen: set[ox.Triple] = set()
-            for ev in derived:
-                for t in _evidence_triples(s, p, o, ev, modality=pred in STATED):
-                    if t not in seen:
-                        seen.add(t)
-                        yield t
 
 
 def serialize_turtle(triples: Iterable[ox.Triple], header: bool = True) -> bytes:
