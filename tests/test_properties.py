@@ -15,8 +15,20 @@ TERMS = sorted({e.label for e in RULES.entries if e.type in ("concept", "mechani
 # words that boilerplate patterns look for, so that content sentences brush against every one of them
 # (all but the site furniture that policy prose never contains: ALWAYS, tried as whole lines below)
 RISKY = [
-    "举报电话", "来源：", "作者：", "版权所有", "发布时间：2024-01-02", "—12—", "（此处省略200字）",
-    "邮箱：a@b.cn", "地址：", "转载请注明", "仅供学习交流", "客服QQ", "相关文章", "免责声明",
+    "举报电话",
+    "来源：",
+    "作者：",
+    "版权所有",
+    "发布时间：2024-01-02",
+    "—12—",
+    "（此处省略200字）",
+    "邮箱：a@b.cn",
+    "地址：",
+    "转载请注明",
+    "仅供学习交流",
+    "客服QQ",
+    "相关文章",
+    "免责声明",
 ]
 ALWAYS = ["由会员分享", "当前位置：首页", "ICP备12345号", "下载全文", "欢迎访问本网", "全文1200"]
 PLAIN = (
