@@ -10,17 +10,20 @@ the rest are simply missing. Entries no build has used for a while are pruned.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import sqlite3
 import time
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .ingest import SourceFile
 from .rules import RuleSet
 
-FORMAT = "zhengji-kg-cache-1"  # bump when the cached objects change shape
+FORMAT = "zhengji-kg-cache-2"  # bump when the cached objects change shape
+_SCHEMA = 2  # PRAGMA user_version of the SQLite layout
 KEEP_SECONDS = 30 * 24 * 3600  # entries unused for a month are dropped after a build
 
 
@@ -39,12 +42,10 @@ class ExtractionCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = sqlite3.connect(self.path, timeout=30)
-            self.db.execute("CREATE TABLE IF NOT EXISTS result (key TEXT PRIMARY KEY, used REAL, value BLOB)")
+            self.db = self._open()
         except sqlite3.DatabaseError as exc:  # not a database (truncated, overwritten): start afresh
             self.path.unlink(missing_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30)
-            self.db.execute("CREATE TABLE IF NOT EXISTS result (key TEXT PRIMARY KEY, used REAL, value BLOB)")
+            self.db = self._open()
             self.warning = f"cache {self.path} was unreadable ({exc}); started a new one"
         else:
             self.warning = ""
@@ -52,29 +53,88 @@ class ExtractionCache:
         self.hits = 0
         self.misses = 0
         self._pending = 0
+        self._used: list[str] = []
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != _SCHEMA:  # an older layout: its entries could not be read anyway
+            db.executescript("DROP TABLE IF EXISTS result; DROP TABLE IF EXISTS layout;")
+            db.execute(f"PRAGMA user_version = {_SCHEMA}")
+        # the result without its Turtle (the merge needs only that), and the Turtle on its own
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS result (key TEXT PRIMARY KEY, used REAL, value BLOB, turtle BLOB, tlen INTEGER)"
+        )
+        # where each document's Turtle lies in the graph file the last build wrote (see ``layout``)
+        db.execute("CREATE TABLE IF NOT EXISTS layout (name TEXT PRIMARY KEY, value BLOB)")
+        db.commit()
+        return db
 
     def get(self, key: str) -> Any | None:
-        row = self.db.execute("SELECT value FROM result WHERE key = ?", (key,)).fetchone()
+        """The cached result (a ``DocResult`` whose ``turtle`` is left empty: see ``turtle``), or None."""
+        row = self.db.execute("SELECT value, tlen FROM result WHERE key = ?", (key,)).fetchone()
         if row is None:
             self.misses += 1
             return None
         try:
             value = pickle.loads(zlib.decompress(row[0]))
+            value.key, value.turtle_size = key, row[1]
         except Exception:  # a damaged entry is a miss, never a crash
             self.misses += 1
             return None
-        self.db.execute("UPDATE result SET used = ? WHERE key = ?", (self.now, key))
+        self._used.append(key)
         self.hits += 1
         return value
 
+    def turtle(self, key: str) -> bytes:
+        """The Turtle of a cached result (kept apart: an incremental build copies most of it from the
+        previous graph file instead)."""
+        row = self.db.execute("SELECT turtle FROM result WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return zlib.decompress(row[0])
+
     def put(self, key: str, value: Any) -> None:
+        turtle = value.turtle
+        value = replace(value, turtle=b"")
         blob = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        self.db.execute("INSERT OR REPLACE INTO result VALUES (?, ?, ?)", (key, self.now, blob))
+        self.db.execute(
+            "INSERT OR REPLACE INTO result VALUES (?, ?, ?, ?, ?)",
+            (key, self.now, blob, zlib.compress(turtle, 1), len(turtle)),
+        )
         self._pending += 1
         if self._pending >= 200:
             self.commit()
 
+    def layout(self, graph: Path) -> tuple[Any, dict[str, tuple[int, int]]] | None:
+        """The previous graph file, open, and where each document's Turtle lies in it — if that file is
+        still the one the last build wrote (same inode, size and modification time), else None."""
+        row = self.db.execute("SELECT value FROM layout WHERE name = ?", (Path(graph).name,)).fetchone()
+        if row is None:
+            return None
+        try:
+            stamp, parts = pickle.loads(zlib.decompress(row[0]))
+            fh = open(graph, "rb")  # noqa: SIM115 (the caller closes it when the copy is done)
+        except Exception:
+            return None
+        st = os.fstat(fh.fileno())
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != stamp:
+            fh.close()
+            return None
+        return fh, parts
+
+    def save_layout(self, graph: Path, written: Path, parts: dict[str, tuple[int, int]]) -> None:
+        """Remember where each document's Turtle lies in ``written`` — the finished temporary file that
+        will be renamed to ``graph`` (a rename keeps inode, size and modification time)."""
+        st = os.stat(written)
+        blob = zlib.compress(pickle.dumps(((st.st_ino, st.st_size, st.st_mtime_ns), parts)), 1)
+        self.db.execute("INSERT OR REPLACE INTO layout VALUES (?, ?)", (Path(graph).name, blob))
+        self.commit()
+
     def commit(self) -> None:
+        if self._used:
+            self.db.executemany("UPDATE result SET used = ? WHERE key = ?", ((self.now, k) for k in self._used))
+            self._used = []
         self.db.commit()
         self._pending = 0
 

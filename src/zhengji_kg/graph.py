@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .gazetteer import gazetteer
-from .model import Document, Mention, Relation
+from .model import Document
 from .rules import RuleSet
 
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ class EntityRecord:
     count: int = 0
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
+    """One sentence behind a relation (a tuple: a large graph holds hundreds of thousands)."""
+
     source: str
     sentence: str
     start: int
@@ -44,6 +45,7 @@ class Evidence:
     rule: str
     modality: str = "reported"
     derived: bool = False  # known from the gazetteer or lexicon (partOf, broader, basedIn), not stated
+    iri: str = ""  # the evidence node's IRI where the merge needs it (co-occurrence weights)
 
 
 class KnowledgeGraph:
@@ -64,16 +66,41 @@ class KnowledgeGraph:
     def add(self, doc: Document, keep: bool = True) -> None:
         """Merge one document's extraction; with ``keep=False`` the document itself is not kept (its
         per-document triples must then have been written already — see ``pipeline.build_to``)."""
-        self.sources[doc.id] = dict(doc.metadata)
         if keep:
             self.documents[doc.id] = doc
-        else:
+        self.merge(contribution(doc))
+
+    def merge(self, part: Contribution) -> None:
+        """Merge what one document contributes (``contribution``) — all a streamed build keeps of it."""
+        if part[0] not in self.documents:
             self.streamed = True
-        for m in doc.mentions:
-            self._add_mention(doc, m)
-        for r in doc.relations:
-            self._add_relation(doc, r)
-        self._add_derived(doc)
+        doc_id, metadata, entities, relations, place_codes = part
+        self.sources[doc_id] = dict(metadata)
+        for etype, key, surfaces, aliases, rules, count, code, subtype, category in entities:
+            rec = self._entity(etype, key)
+            rec.labels.update(dict(surfaces))
+            for a in aliases:
+                rec.labels[a] += 0
+            rec.sources.add(doc_id)
+            rec.rules.update(rules)
+            rec.count += count
+            if code:
+                rec.code = code
+            if subtype and not rec.subtype:
+                rec.subtype = subtype
+            if category and not rec.category:
+                rec.category = category
+        g = gazetteer()
+        for subject, pred, obj, text, start, end, rule, modality, derived, iri in relations:
+            ev = Evidence(doc_id, text, start, end, rule, modality, derived, iri)
+            self.relations.setdefault((subject, pred, obj), []).append(ev)
+            if derived:  # the parent of partOf / basedIn / broader, with what the gazetteer knows of it
+                parent = self._entity(*obj)
+                code = place_codes.get(obj[1], "") if obj[0] == "place" else ""
+                if code and code in g.divisions:
+                    d = g.divisions[code]
+                    parent.code, parent.subtype = d.code, d.level
+                    parent.labels[d.name] += 0
 
     def _entity(self, etype: str, key: str) -> EntityRecord:
         rec = self.entities.get((etype, key))
@@ -83,39 +110,6 @@ class KnowledgeGraph:
             if lex:
                 rec.category = lex.category
         return rec
-
-    def _add_mention(self, doc: Document, m: Mention) -> None:
-        rec = self._entity(m.type, m.key)
-        rec.labels[m.surface] += 1
-        for a in m.aliases:
-            rec.labels[a] += 0
-        rec.sources.add(doc.id)
-        rec.rules.add(m.rule)
-        rec.count += 1
-        if m.code:
-            rec.code = m.code
-        if m.subtype and not rec.subtype:
-            rec.subtype = m.subtype
-        if m.category and not rec.category:
-            rec.category = m.category
-
-    def _add_relation(self, doc: Document, r: Relation) -> None:
-        ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
-        self.relations.setdefault((r.subject, r.predicate, r.object), []).append(ev)
-
-    def _add_derived(self, doc: Document) -> None:
-        """partOf / basedIn / broader from the document's ``derived`` (see ``hierarchy.derive``): the
-        relation with its evidence, and the parent entity with what the gazetteer knows of it."""
-        g = gazetteer()
-        for r in doc.derived:
-            ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, derived=True)
-            self.relations.setdefault((r.subject, r.predicate, r.object), []).append(ev)
-            parent = self._entity(*r.object)
-            code = doc.place_codes.get(r.object[1], "") if r.object[0] == "place" else ""
-            if code and code in g.divisions:
-                d = g.divisions[code]
-                parent.code, parent.subtype = d.code, d.level
-                parent.labels[d.name] += 0
 
     def finish(self) -> None:
         """Corpus-level step after all documents: every relation's evidence in a fixed order."""
@@ -149,3 +143,54 @@ class KnowledgeGraph:
         from .export.gephi import to_networkx
 
         return to_networkx(self.rdf())
+
+
+# What one document contributes to the merge, as plain tuples (cheap to send from a worker, to cache and
+# to load again): (id, metadata, entities, relations, place codes), where an entity is (type, key,
+# [(surface, n)], aliases, rules, count, code, subtype, category) in order of first mention, and a
+# relation (subject, predicate, object, sentence, start, end, rule, modality, derived, evidence IRI or "").
+Contribution = tuple[str, dict[str, str], list[tuple], list[tuple], dict[str, str]]
+
+
+def contribution(doc: Document) -> Contribution:
+    """The merge's input from one document: its mentions summed per entity (the merge adds them the
+    same way one by one), its stated relations, then its derived ones, each with its sentence."""
+    from .rdf import relation_evidence_iri
+
+    ents: dict[EntityKey, list[Any]] = {}
+    for m in doc.mentions:
+        e = ents.get((m.type, m.key))
+        if e is None:
+            e = ents[(m.type, m.key)] = [m.type, m.key, Counter(), {}, {}, 0, "", "", ""]
+        e[2][m.surface] += 1
+        e[3].update(dict.fromkeys(m.aliases))
+        e[4][m.rule] = None
+        e[5] += 1
+        if m.code:
+            e[6] = m.code
+        if m.subtype and not e[7]:
+            e[7] = m.subtype
+        if m.category and not e[8]:
+            e[8] = m.category
+    entities = [
+        (t, k, list(c.items()), list(a), list(r), n, code, sub, cat)
+        for t, k, c, a, r, n, code, sub, cat in ents.values()
+    ]
+    relations = [
+        (
+            r.subject,
+            r.predicate,
+            r.object,
+            r.sentence.text,
+            r.sentence.start,
+            r.sentence.end,
+            r.rule,
+            r.modality,
+            derived,
+            # the co-occurrence weight goes on each evidence node: its IRI is computed here, in the worker
+            relation_evidence_iri(doc.id, r) if r.predicate == "relatedTo" else "",
+        )
+        for rels, derived in ((doc.relations, False), (doc.derived, True))
+        for r in rels
+    ]
+    return doc.id, dict(doc.metadata), entities, relations, dict(doc.place_codes)

@@ -66,3 +66,28 @@ class AtomicFile:
         if not self.handle.closed:
             self.handle.close()
         self.tmp.unlink(missing_ok=True)
+
+
+def copy_range(src, dst, offset: int, length: int) -> None:
+    """Append ``length`` bytes of the file ``src`` from ``offset`` to the file ``dst`` (at its
+    descriptor's position) — in the kernel where it can (``copy_file_range``), else by reading."""
+    sfd, dfd = src.fileno(), dst.fileno()
+    copier = getattr(os, "copy_file_range", None)
+    while length > 0 and copier is not None:
+        try:
+            n = copier(sfd, dfd, min(length, 1 << 30), offset)
+        except OSError:  # not supported between these file systems: read and write instead
+            break
+        if n == 0:
+            raise OSError(f"{src.name}: ended {length} bytes early while copying")
+        offset += n
+        length -= n
+    while length > 0:
+        chunk = os.pread(sfd, min(length, 1 << 20), offset)
+        if not chunk:
+            raise OSError(f"{src.name}: ended {length} bytes early while copying")
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(dfd, view) :]
+        offset += len(chunk)
+        length -= len(chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -11,11 +12,11 @@ from typing import Any
 
 from .cache import ExtractionCache, cache_key
 from .extract import extract_mentions
-from .graph import KnowledgeGraph
+from .graph import Contribution, KnowledgeGraph, contribution
 from .hierarchy import derive
 from .ingest import IngestError, SourceFile, iter_corpus_files, load_source, parse_source
 from .model import Document
-from .output import AtomicFile
+from .output import AtomicFile, copy_range
 from .relate import mention_modalities, relate
 from .rules import RuleSet, load_rules
 from .segment import forget_tokens, sentence_at, sentence_lookup, split_sentences
@@ -62,10 +63,13 @@ class DocResult:
     it was skipped."""
 
     name: str
-    doc: Document | None = None
+    doc: Document | None = None  # the extracted document (``build``); a streamed build needs only ``part``
     error: str = ""
+    part: Contribution | None = None  # what the document contributes to the merge (graph.contribution)
     turtle: bytes = b""  # the document's own triples (rdf.document_triples), without @prefix lines
     triples: int = 0
+    key: str = ""  # its cache key, when a cache is used
+    turtle_size: int = -1  # from the cache: the length of its Turtle, which stays in the cache until needed
 
 
 _WORKER_RULES: RuleSet | None = None
@@ -79,7 +83,10 @@ def _init_worker(rules: RuleSet) -> None:
 def process_source(
     src: SourceFile, rules: RuleSet | None = None, turtle: bool = True, keep_text: bool = False
 ) -> DocResult:
-    """parse → extract → (slim) → serialise one file. Runs in a worker: never raises for a bad file."""
+    """parse → extract → (slim) → serialise one file. Runs in a worker: never raises for a bad file.
+
+    With ``turtle`` (a streamed build) the result carries the document's own Turtle and its contribution
+    to the merge — plain tuples, cheap to send back and to cache — instead of the document."""
     from .rdf import document_triples, serialize_turtle
 
     rules = rules or _WORKER_RULES
@@ -97,7 +104,12 @@ def process_source(
     if not turtle:
         return DocResult(src.name, doc)
     triples = list(document_triples(doc))
-    return DocResult(src.name, doc, turtle=serialize_turtle(triples, header=False), triples=len(triples))
+    return DocResult(
+        src.name,
+        part=contribution(doc),
+        turtle=serialize_turtle(triples, header=False),
+        triples=len(triples),
+    )
 
 
 @dataclass
@@ -163,6 +175,63 @@ def _results(
 _WARMUP = SourceFile("warmup.txt", "机制建设：建立容错纠错机制，树立正确政绩观。".encode())
 
 
+class _PartWriter:
+    """Writes the graph file part by part and notes where each document's Turtle lies in it.
+
+    A document taken from the cache whose Turtle sits unchanged in the previous graph file is copied
+    from there (runs of such documents in one ``copy_file_range``) instead of being read back from the
+    cache: an incremental build of a large corpus then costs little more than the merged part.
+    """
+
+    def __init__(self, out: AtomicFile, previous: tuple[Any, dict[str, tuple[int, int]]] | None, cache) -> None:
+        self.fh = out.handle
+        self.old, self.old_parts = previous if previous is not None else (None, {})
+        self.cache = cache
+        self.pos = 0
+        self.layout: dict[str, tuple[int, int]] = {}
+        self._run: list[int] = []  # a pending range of the old file: [offset, length]
+
+    def write(self, data: bytes) -> None:
+        self._copy_run()
+        self.fh.write(data)
+        self.pos += len(data)
+
+    def document(self, result: DocResult) -> None:
+        if result.turtle_size < 0:  # extracted in this build
+            data = result.turtle
+        else:
+            old = self.old_parts.get(result.key)
+            if old is not None and old[1] == result.turtle_size:
+                offset, length = old
+                if self._run and self._run[0] + self._run[1] == offset:
+                    self._run[1] += length
+                else:
+                    self._copy_run()
+                    self._run = [offset, length]
+                self._note(result.key, length)
+                return
+            data = self.cache.turtle(result.key)
+        self.write(data)
+        if result.key:
+            self.layout[result.key] = (self.pos - len(data), len(data))
+
+    def _note(self, key: str, length: int) -> None:
+        self.layout[key] = (self.pos, length)
+        self.pos += length
+
+    def _copy_run(self) -> None:
+        if not self._run:
+            return
+        offset, length = self._run
+        self._run = []
+        self.fh.flush()
+        copy_range(self.old, self.fh, offset, length)
+        self.fh.seek(0, os.SEEK_END)  # the copy moved the descriptor, not the buffered writer's idea of it
+
+    def close(self) -> None:
+        self._copy_run()
+
+
 class BuildError(RuntimeError):
     """The build as a whole could not finish; the previous output is left as it was."""
 
@@ -226,6 +295,7 @@ def _collect(
         if isinstance(slot, SourceFile):
             report.extracted += 1
             if cache is not None:
+                result.key = keys[i]
                 cache.put(keys[i], result)
         report.read.append(result.name)
         yield result
@@ -307,10 +377,11 @@ def build_to(
     report = BuildReport()
     kg.report = report
     out = AtomicFile(graph_file)
+    previous = cache.layout(graph_file) if cache is not None else None
     try:
-        fh = out.handle
-        fh.write(turtle_header())
-        fh.write(b"\n# Each source's mentions and the evidence of what it states, source by source.\n")
+        parts = _PartWriter(out, previous, cache)
+        parts.write(turtle_header())
+        parts.write(b"\n# Each source's mentions and the evidence of what it states, source by source.\n")
         t = time.perf_counter()
         for result in _collect(
             paths,
@@ -326,10 +397,10 @@ def build_to(
             report=report,
             max_file_mb=max_file_mb,
         ):
-            assert result.doc is not None
-            fh.write(result.turtle)
+            assert result.part is not None
+            parts.document(result)
             report.triples += result.triples
-            kg.add(result.doc, keep=False)
+            kg.merge(result.part)
         report.stages["extract"] = time.perf_counter() - t - report.stages.get("read", 0.0)
         t = time.perf_counter()
         kg.finish()
@@ -337,14 +408,20 @@ def build_to(
         t = time.perf_counter()
         merged = list(merge_triples(kg))
         report.triples += len(merged)
-        fh.write(b"\n# Sources, entities, relations and co-occurrence weights.\n")
-        fh.write(serialize_turtle(merged, header=False))
+        parts.write(b"\n# Sources, entities, relations and co-occurrence weights.\n")
+        parts.write(serialize_turtle(merged, header=False))
         del merged
+        parts.close()
         out.finish()
+        if cache is not None:
+            cache.save_layout(graph_file, out.tmp, parts.layout)
         report.stages["write"] = time.perf_counter() - t
     except BaseException:
         out.discard()
         raise
+    finally:
+        if previous is not None:
+            previous[0].close()
     if cache is not None:
         cache.prune()
     report.seconds = time.perf_counter() - t0

@@ -95,6 +95,18 @@ def evidence_iri(s: str, p: str, o: str, source: str, start: int, end: int) -> s
     return f"{ZJR}evidence/{h}"
 
 
+def relation_evidence_iri(doc_id: str, r) -> str:
+    """``evidence_iri`` of a ``Relation`` stated in the document ``doc_id``."""
+    return evidence_iri(
+        _entity_node(*r.subject).value,
+        _PRED[r.predicate].value,
+        _entity_node(*r.object).value,
+        doc_id,
+        r.sentence.start,
+        r.sentence.end,
+    )
+
+
 def bind(g: Graph) -> Graph:
     for prefix, ns in (
         ("zj", ZJ),
@@ -275,11 +287,11 @@ def merge_triples(kg: KnowledgeGraph) -> Iterator[ox.Triple]:
     for (sk, pred, ok), evs in sorted(kg.relations.items()):
         s, p, o = _entity_node(*sk), _PRED[pred], _entity_node(*ok)
         yield ox.Triple(s, p, o)
-        nodes = sorted({(e.source, e.start, e.end) for e in evs})
         if pred == "relatedTo":
-            weight = ox.Literal(len({(src, start) for src, start, _end in nodes}))
-            for src, start, end in nodes:
-                n = ox.NamedNode(evidence_iri(s.value, p.value, o.value, src, start, end))
+            nodes = sorted({(e.source, e.start, e.end, e.iri) for e in evs})
+            weight = ox.Literal(len({(src, start) for src, start, _end, _iri in nodes}))
+            for src, start, end, iri in nodes:
+                n = ox.NamedNode(iri or evidence_iri(s.value, p.value, o.value, src, start, end))
                 yield ox.Triple(n, T["zj:weight"], weight)
 
 

@@ -7,6 +7,7 @@ encoding (pyvis ``write_html``), and shows document text only through ``textCont
 
 from __future__ import annotations
 
+import heapq
 import json
 from importlib import resources
 from pathlib import Path
@@ -34,6 +35,9 @@ EDGE_COLOR = {
     "relatedTo": "#d3d3d3",
 }
 MAX_EVIDENCE = 5
+# sources listed per node: a term of a national corpus occurs in thousands; the page names the first
+# ones and their number (the full list is a SPARQL query away), so that it stays small and quick
+MAX_SOURCES = 100
 
 
 def _vis_assets() -> tuple[str, str]:
@@ -88,8 +92,9 @@ def render_html(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-
                     "title": kg.sources.get(s, {}).get("title", ""),
                     "url": _safe_url(kg.sources.get(s, {}).get("url", "")),
                 }
-                for s in sorted(rec.sources)
+                for s in heapq.nsmallest(MAX_SOURCES, rec.sources)
             ],
+            "sourceCount": len(rec.sources),
             "code": rec.code,
             "evidence": evidence.get(k, []),
         }
