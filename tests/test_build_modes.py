@@ -92,3 +92,51 @@ def test_scheduler_without_dask_executor_is_a_usage_error(corpus, tmp_path) -> N
     res = CliRunner().invoke(main, ["build", str(corpus), "-o", str(tmp_path), "--scheduler", "tcp://x:1"])
     assert res.exit_code == 2
     assert "--scheduler needs --executor dask" in res.output
+
+
+def _change(work: Path) -> None:
+    doc = work / "a" / "02-heping-district.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n和平区还建立了干部实绩档案。\n", encoding="utf-8")
+
+
+def test_incremental_with_workers_when_the_previous_file_was_touched(corpus, tmp_path) -> None:
+    """The unchanged documents' Turtle is copied from the previous graph.ttl only while that file is the
+    one the last build wrote: edited by hand, it is rebuilt from the cache, and the result is the same."""
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    out = tmp_path / "out"
+    _build([str(work), "-o", str(out), "-j", "2"])
+    _change(work)
+    with open(out / "graph.ttl", "ab") as fh:
+        fh.write(b"# edited by hand\n")
+    assert "extracted: 1 (cache: 13 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
+    fresh = tmp_path / "fresh"
+    _build([str(work), "-o", str(fresh), "--no-cache", "-j", "1"])
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+
+
+def test_incremental_without_copy_file_range(corpus, tmp_path, monkeypatch) -> None:
+    """Where the kernel cannot copy between files, the previous file's parts are read and written."""
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    out = tmp_path / "out"
+    _build([str(work), "-o", str(out)])
+    _change(work)
+    monkeypatch.delattr("os.copy_file_range", raising=False)
+    assert "extracted: 1 (cache: 13 unchanged)" in _build([str(work), "-o", str(out)])
+    fresh = tmp_path / "fresh"
+    _build([str(work), "-o", str(fresh), "--no-cache"])
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+
+
+def test_a_damaged_cache_entry_is_extracted_again(corpus, single, tmp_path) -> None:
+    import sqlite3
+
+    out = tmp_path / "out"
+    _build([str(corpus), "-o", str(out), "-j", "2"])
+    db = sqlite3.connect(out / ".cache" / "extract.sqlite")
+    with db:
+        db.execute("UPDATE result SET value = x'00ff' WHERE rowid = (SELECT min(rowid) FROM result)")
+    db.close()
+    assert "extracted: 1 (cache: 13 unchanged)" in _build([str(corpus), "-o", str(out), "-j", "2"])
+    assert (out / "graph.ttl").read_bytes() == single.read_bytes()

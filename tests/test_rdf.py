@@ -120,3 +120,17 @@ def test_networkx_view_of_the_api(demo_kg) -> None:
     assert {"implements", "practicedIn", "contrastsWith", "partOf"} <= rels
     hp = "https://w3id.org/zhengji-kg/id/place/天津市和平区"
     assert g.nodes[hp]["type"] == "place" and g.nodes[hp]["code"] == "120101"
+
+
+def test_written_weights_equal_oxigraph_terms(demo_kg) -> None:
+    """``weight_turtle`` formats the co-occurrence weights directly; they are the triples
+    ``merge_triples`` makes, as Oxigraph reads them back."""
+    import pyoxigraph as ox
+
+    from zhengji_kg.rdf import PREFIXES, merge_triples, turtle_header, weight_turtle
+
+    weight = f"{PREFIXES['zj']}weight"
+    expected = {t for t in merge_triples(demo_kg) if t.predicate.value == weight}
+    written = {q.triple for q in ox.parse(turtle_header() + weight_turtle(demo_kg), format=ox.RdfFormat.TURTLE)}
+    assert expected and written == expected
+    assert {t for t in merge_triples(demo_kg, weights=False) if t.predicate.value == weight} == set()

@@ -70,6 +70,10 @@ class ExtractionCache:
         db.commit()
         return db
 
+    def __contains__(self, key: str) -> bool:
+        """Whether a result is stored under ``key`` (without reading it)."""
+        return self.db.execute("SELECT 1 FROM result WHERE key = ?", (key,)).fetchone() is not None
+
     def get(self, key: str) -> Any | None:
         """The cached result (a ``DocResult`` whose ``turtle`` is left empty: see ``turtle``), or None."""
         row = self.db.execute("SELECT value, tlen FROM result WHERE key = ?", (key,)).fetchone()

@@ -159,7 +159,7 @@ def _build(
     from .export import remove_stale_exports
     from .ingest import IngestError
     from .output import write_atomic
-    from .pipeline import BuildError, build_to
+    from .pipeline import BuildError, build_to, gc_paused
     from .viz import render_html
 
     if not paths:
@@ -214,7 +214,8 @@ def _build(
     # the page is rendered before either file is put in place; each is renamed into place whole
     t = time.perf_counter()
     try:
-        html = render_html(kg, max_nodes=max_nodes, title=f"zhengji-kg — {', '.join(p.name for p in paths)}")
+        with gc_paused():
+            html = render_html(kg, max_nodes=max_nodes, title=f"zhengji-kg — {', '.join(p.name for p in paths)}")
         write_atomic(out / "graph.html", html)
     except BaseException:
         ttl.discard()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 LEVELS = {
     "省": "province",
@@ -112,10 +112,16 @@ class Gazetteer:
                 else:  # municipality: districts sit directly under the province
                     code = child["code"].ljust(6, "0")
                     self.divisions[code] = Division(code, child["name"], "county", pcode)
-        self.names: dict[str, list[str]] = {}
+
+    @cached_property
+    def names(self) -> dict[str, list[str]]:
+        """Every form of every division's name → the codes it may stand for. Made on first use: finding
+        the short forms needs jieba's part-of-speech dictionary, which the merge (codes only) does not."""
+        names: dict[str, list[str]] = {}
         for d in self.divisions.values():
             for form in self._forms(d):
-                self.names.setdefault(form, []).append(d.code)
+                names.setdefault(form, []).append(d.code)
+        return names
 
     @staticmethod
     def _forms(d: Division) -> list[str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from .model import Document
 from .output import AtomicFile, copy_range
 from .relate import mention_modalities, relate
 from .rules import RuleSet, load_rules
-from .segment import forget_tokens, sentence_at, sentence_lookup, split_sentences
+from .segment import forget_tokens, sentence_at, sentence_lookup, split_sentences, tokenizer
 
 
 def extract_document(doc: Document, rules: RuleSet) -> Document:
@@ -76,8 +77,15 @@ _WORKER_RULES: RuleSet | None = None
 
 
 def _init_worker(rules: RuleSet) -> None:
+    """Set a worker up: its rules, the dictionaries and automata loaded (while the main process is still
+    reading the corpus), and a collector that never walks them again (frozen: they live as long as the
+    worker). Forked from a build that paused the collector, it turns it back on."""
     global _WORKER_RULES
     _WORKER_RULES = rules
+    process_source(_WARMUP, rules, turtle=False)
+    tokenizer()
+    gc.freeze()
+    gc.enable()
 
 
 def process_source(
@@ -133,14 +141,13 @@ MAX_FILE_MB = 20.0  # one document larger than this is skipped (reported): polic
 def _results(
     sources: list[SourceFile],
     rules: RuleSet,
-    jobs: int,
     executor: str,
     scheduler: Any,
     turtle: bool,
     keep_text: bool,
 ) -> Iterator[DocResult]:
-    """The results of ``process_source`` over ``sources``, in order: in this process (jobs=1), in a pool
-    of worker processes, or as a map over Dask workers."""
+    """The results of ``process_source`` over ``sources``, in order: in this process, or as a map over Dask
+    workers. (Local worker processes are fed by ``_Feeder`` while the corpus is being read.)"""
     if not sources:
         return
     if executor == "dask":
@@ -148,28 +155,93 @@ def _results(
 
         yield from dask_results(sources, rules, scheduler, turtle=turtle, keep_text=keep_text)
         return
-    if jobs <= 1 or len(sources) == 1:
-        for src in sources:
-            yield process_source(src, rules, turtle, keep_text)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    for src in sources:
+        yield process_source(src, rules, turtle, keep_text)
 
-    # fork shares the loaded dictionaries and automata with the workers (warm them first)
-    process_source(_WARMUP, rules, turtle=False)
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunk = max(1, min(16, len(sources) // (jobs * 8)))
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(rules,)) as pool:
-        try:
-            yield from pool.map(
-                process_source, sources, repeat(None), repeat(turtle), repeat(keep_text), chunksize=chunk
-            )
-        except BrokenProcessPool as exc:
-            raise BuildError(
-                "a worker process died (out of memory or killed?); nothing was written — try again with fewer --jobs"
-            ) from exc
+
+def _process_batch(sources: list[SourceFile], turtle: bool, keep_text: bool) -> list[DocResult]:
+    return [process_source(src, None, turtle, keep_text) for src in sources]
+
+
+class _Feeder:
+    """A pool of worker processes fed with the files to extract while the main process reads.
+
+    Without a cache every file is extracted: workers start (and load their dictionaries) at the first
+    file read, so extraction overlaps with reading the rest. With a cache the files are queued until
+    the corpus is read (``start``) so that only as many workers start as there are files to extract —
+    one changed document, one worker — and extraction overlaps with loading the cached results. Files
+    go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not held back.
+    """
+
+    MAX_BATCH = 16
+
+    def __init__(self, rules: RuleSet, jobs: int, turtle: bool, keep_text: bool, hold: bool) -> None:
+        self.rules, self.jobs, self.turtle, self.keep_text, self.hold = rules, jobs, turtle, keep_text, hold
+        self.pool: Any = None
+        self._queue: list[SourceFile] = []
+        self._size = 1
+        self._where: list[tuple[int, int]] = []  # per file queued: (its batch, its place in the batch)
+        self._futures: list[Any] = []
+        self._left: list[int] = []  # results of each batch not yet taken
+        self._done: dict[int, list[DocResult]] = {}
+
+    def add(self, src: SourceFile) -> int:
+        """Queue one file; return the handle to ``take`` its result with."""
+        self._queue.append(src)
+        if not self.hold:
+            self._pump(final=False)
+        return len(self._where) + len(self._queue) - 1
+
+    def start(self) -> None:
+        """Everything is queued: send it all."""
+        if self.hold:
+            self.jobs = max(1, min(self.jobs, len(self._queue)))
+            self.hold = False
+        self._pump(final=True)
+
+    def _pump(self, final: bool) -> None:
+        while self._queue and (final or len(self._queue) >= self._size):
+            batch, self._queue = self._queue[: self._size], self._queue[self._size :]
+            self._submit(batch)
+            self._size = min(self.MAX_BATCH, self._size * 2)
+
+    def _submit(self, batch: list[SourceFile]) -> None:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.rules,))
+        b = len(self._futures)
+        self._where.extend((b, i) for i in range(len(batch)))
+        self._futures.append(self.pool.submit(_process_batch, batch, self.turtle, self.keep_text))
+        self._left.append(len(batch))
+
+    def take(self, handle: int) -> DocResult:
+        """The result of a queued file (waiting for it); each is taken once, in any order."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        b, i = self._where[handle]
+        if b not in self._done:
+            try:
+                self._done[b] = self._futures[b].result()
+            except BrokenProcessPool as exc:
+                raise BuildError(
+                    "a worker process died (out of memory or killed?); nothing was written — "
+                    "try again with fewer --jobs"
+                ) from exc
+            self._futures[b] = None
+        result = self._done[b][i]
+        self._left[b] -= 1
+        if not self._left[b]:
+            del self._done[b]
+        return result
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 _WARMUP = SourceFile("warmup.txt", "机制建设：建立容错纠错机制，树立正确政绩观。".encode())
@@ -255,52 +327,76 @@ def _collect(
     results in corpus order, so that the build is the same whatever the jobs, executor or cache."""
     t = time.perf_counter()
     files = list(iter_corpus_files([Path(p) for p in paths]))
-    slots: list[DocResult | SourceFile] = []
-    keys: dict[int, str] = {}
-    for i, (f, root) in enumerate(files):
-        name = f.relative_to(root).as_posix() if root in f.parents else f.name
-        try:
-            size = f.stat().st_size
-            if max_file_mb and size > max_file_mb * 1e6:
-                raise IngestError(
-                    f"{size / 1e6:.0f} MB: larger than the {max_file_mb:g} MB limit for one document (--max-file-mb)"
-                )
-            src = load_source(f, root)
-        except IngestError as exc:
-            slots.append(DocResult(name, error=str(exc)))
-            continue
-        except OSError as exc:  # stat failed: a dangling link, a file removed while the build ran
-            slots.append(DocResult(name, error=f"cannot read file ({exc.strerror or exc})"))
-            continue
-        if cache is not None:
-            keys[i] = cache_key(src, rules)
-            hit = cache.get(keys[i])
-            if isinstance(hit, DocResult):
-                slots.append(hit)
+    local = executor == "local" and jobs > 1
+    feeder = _Feeder(rules, jobs, turtle, keep_text, hold=cache is not None) if local else None
+    try:
+        # a slot is a result (why the file was skipped), a cache key (a hit, loaded once the files to
+        # extract are under way), a file to extract here or on Dask, or the handle of a file a worker
+        # process is extracting
+        slots: list[DocResult | str | SourceFile | int] = []
+        keys: dict[int, str] = {}
+        hits: dict[int, SourceFile] = {}
+        for i, (f, root) in enumerate(files):
+            name = f.relative_to(root).as_posix() if root in f.parents else f.name
+            try:
+                size = f.stat().st_size
+                if max_file_mb and size > max_file_mb * 1e6:
+                    raise IngestError(
+                        f"{size / 1e6:.0f} MB: larger than the {max_file_mb:g} MB limit for one document"
+                        " (--max-file-mb)"
+                    )
+                src = load_source(f, root)
+            except IngestError as exc:
+                slots.append(DocResult(name, error=str(exc)))
                 continue
-        slots.append(src)
-    report.stages["read"] = time.perf_counter() - t
-    todo = [s for s in slots if isinstance(s, SourceFile)]
-    report.cache_hits = len(files) - len(todo) - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
-    fresh = _results(todo, rules, jobs, executor, scheduler, turtle, keep_text)
-    for i, slot in enumerate(slots):
-        result = next(fresh) if isinstance(slot, SourceFile) else slot
-        if progress:
-            progress(i + 1, len(slots), result.name)
-        if result.error:
-            if strict:
-                raise IngestError(f"{result.name}: {result.error}")
-            report.skipped.append((result.name, result.error))
-            continue
-        if isinstance(slot, SourceFile):
-            report.extracted += 1
+            except OSError as exc:  # stat failed: a dangling link, a file removed while the build ran
+                slots.append(DocResult(name, error=f"cannot read file ({exc.strerror or exc})"))
+                continue
             if cache is not None:
-                result.key = keys[i]
-                cache.put(keys[i], result)
-        report.read.append(result.name)
-        yield result
-    if cache is not None:
-        cache.commit()
+                keys[i] = cache_key(src, rules)
+                if keys[i] in cache:
+                    slots.append(keys[i])
+                    hits[i] = src
+                    continue
+            slots.append(feeder.add(src) if feeder is not None else src)
+        if feeder is not None:
+            feeder.start()
+        for i, src in hits.items():  # the cached results, while the workers extract the rest
+            hit = cache.get(keys[i]) if cache is not None else None
+            slots[i] = hit if isinstance(hit, DocResult) else src  # a damaged entry: extract it here
+        del hits
+        report.stages["read"] = time.perf_counter() - t
+        todo = [s for s in slots if isinstance(s, SourceFile)]
+        fresh = _results(todo, rules, executor, scheduler, turtle, keep_text)
+        n_fresh = sum(1 for s in slots if not isinstance(s, DocResult))
+        report.cache_hits = len(files) - n_fresh - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
+        for i, slot in enumerate(slots):
+            if isinstance(slot, DocResult):
+                result = slot
+            elif isinstance(slot, SourceFile):
+                result = next(fresh)
+            else:
+                assert feeder is not None
+                result = feeder.take(slot)
+            if progress:
+                progress(i + 1, len(slots), result.name)
+            if result.error:
+                if strict:
+                    raise IngestError(f"{result.name}: {result.error}")
+                report.skipped.append((result.name, result.error))
+                continue
+            if not isinstance(slot, DocResult):
+                report.extracted += 1
+                if cache is not None:
+                    result.key = keys[i]
+                    cache.put(keys[i], result)
+            report.read.append(result.name)
+            yield result
+        if cache is not None:
+            cache.commit()
+    finally:
+        if feeder is not None:
+            feeder.close()
 
 
 def build(
@@ -352,6 +448,23 @@ def build(
     return kg
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for a while.
+
+    A build's main process creates millions of long-lived tuples (the merged model, the cached results
+    it loads): each pass of the collector walks all of them again, which took more than half of the time
+    of loading a 10,000-document cache. The merge makes no reference cycles worth collecting.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def build_to(
     paths: Iterable[str | Path],
     graph_file: Path,
@@ -370,7 +483,23 @@ def build_to(
     everything else is ready. Memory holds the merged model, not the corpus: each document's own
     triples go to disk as soon as its result arrives (in corpus order, so the file is deterministic).
     """
-    from .rdf import merge_triples, serialize_turtle, turtle_header
+    with gc_paused():
+        return _build_to(paths, graph_file, rules, jobs, cache, executor, scheduler, progress, strict, max_file_mb)
+
+
+def _build_to(
+    paths: Iterable[str | Path],
+    graph_file: Path,
+    rules: RuleSet,
+    jobs: int,
+    cache: ExtractionCache | None,
+    executor: str,
+    scheduler: Any,
+    progress: Callable[[int, int, str], None] | None,
+    strict: bool,
+    max_file_mb: float,
+) -> tuple[KnowledgeGraph, AtomicFile]:
+    from .rdf import merge_triples, serialize_turtle, turtle_header, weight_turtle
 
     t0 = time.perf_counter()
     kg = KnowledgeGraph(rules)
@@ -406,11 +535,16 @@ def build_to(
         kg.finish()
         report.stages["merge"] = time.perf_counter() - t
         t = time.perf_counter()
-        merged = list(merge_triples(kg))
+        merged = list(merge_triples(kg, weights=False))
         report.triples += len(merged)
-        parts.write(b"\n# Sources, entities, relations and co-occurrence weights.\n")
+        parts.write(b"\n# Sources, entities and relations.\n")
         parts.write(serialize_turtle(merged, header=False))
         del merged
+        weights = weight_turtle(kg)
+        report.triples += weights.count(b"\n")
+        parts.write(b"\n# The weight of each co-occurrence, on each of its evidence nodes.\n")
+        parts.write(weights)
+        del weights
         parts.close()
         out.finish()
         if cache is not None:

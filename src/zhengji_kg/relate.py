@@ -159,6 +159,7 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
             continue
         # a "sentence" naming dozens of entities is a list or a run-on line, not a statement: pairing every
         # subject with every object under every rule would cost its mentions to the fourth power
+        abstracts: dict[tuple[int, int], str] = {}  # several rules look at the same (subject, object) pair
         for rule in rules.relation_rules if len(ms) <= MAX_STATED_MENTIONS else ():
             if rule.get("scope") == "paragraph":
                 continue
@@ -171,7 +172,10 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                     pred = rule["relation"]
                     if rule.get("lexicon_pair") and frozenset((s.key, o.key)) not in rules.contrast_pairs:
                         continue
-                    if not rule["_pattern"].search(abstract(sent, ms, s, o)):
+                    text = abstracts.get((id(s), id(o)))
+                    if text is None:
+                        text = abstracts[(id(s), id(o))] = abstract(sent, ms, s, o)
+                    if not rule["_pattern"].search(text):
                         continue
                     a, b = (s, o)
                     if pred == "contrastsWith" and b.key < a.key:
