@@ -22,8 +22,8 @@ from typing import Any
 from .ingest import SourceFile
 from .rules import RuleSet
 
-FORMAT = "zhengji-kg-cache-2"  # bump when the cached objects change shape
-_SCHEMA = 2  # PRAGMA user_version of the SQLite layout
+FORMAT = "zhengji-kg-cache-3"  # bump when the cached objects change shape
+_SCHEMA = 3  # PRAGMA user_version of the SQLite layout
 KEEP_SECONDS = 30 * 24 * 3600  # entries unused for a month are dropped after a build
 
 
@@ -70,18 +70,19 @@ class ExtractionCache:
         db.commit()
         return db
 
-    def __contains__(self, key: str) -> bool:
-        """Whether a result is stored under ``key`` (without reading it)."""
-        return self.db.execute("SELECT 1 FROM result WHERE key = ?", (key,)).fetchone() is not None
-
-    def get(self, key: str) -> Any | None:
-        """The cached result (a ``DocResult`` whose ``turtle`` is left empty: see ``turtle``), or None."""
+    def fetch(self, key: str) -> tuple[bytes, int] | None:
+        """The stored bytes of a result (``load`` makes it a result), or None: a build looks up every file
+        first and loads the results only once the files to extract are under way."""
         row = self.db.execute("SELECT value, tlen FROM result WHERE key = ?", (key,)).fetchone()
         if row is None:
             self.misses += 1
-            return None
+        return row
+
+    def load(self, key: str, row: tuple[bytes, int]) -> Any | None:
+        """The result ``fetch`` found (a ``DocResult`` whose ``turtle`` is left empty: see ``turtle``), or
+        None if it cannot be read."""
         try:
-            value = pickle.loads(zlib.decompress(row[0]))
+            value = pickle.loads(row[0])
             value.key, value.turtle_size = key, row[1]
         except Exception:  # a damaged entry is a miss, never a crash
             self.misses += 1
@@ -89,6 +90,11 @@ class ExtractionCache:
         self._used.append(key)
         self.hits += 1
         return value
+
+    def get(self, key: str) -> Any | None:
+        """``fetch`` and ``load`` in one."""
+        row = self.fetch(key)
+        return None if row is None else self.load(key, row)
 
     def turtle(self, key: str) -> bytes:
         """The Turtle of a cached result (kept apart: an incremental build copies most of it from the
@@ -101,7 +107,8 @@ class ExtractionCache:
     def put(self, key: str, value: Any) -> None:
         turtle = value.turtle
         value = replace(value, turtle=b"")
-        blob = zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        # not compressed: loading ten thousand of them is on the path of every incremental build
+        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         self.db.execute(
             "INSERT OR REPLACE INTO result VALUES (?, ?, ?, ?, ?)",
             (key, self.now, blob, zlib.compress(turtle, 1), len(turtle)),

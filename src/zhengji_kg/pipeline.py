@@ -335,7 +335,7 @@ def _collect(
         # process is extracting
         slots: list[DocResult | str | SourceFile | int] = []
         keys: dict[int, str] = {}
-        hits: dict[int, SourceFile] = {}
+        hits: dict[int, tuple[SourceFile, tuple[bytes, int]]] = {}
         for i, (f, root) in enumerate(files):
             name = f.relative_to(root).as_posix() if root in f.parents else f.name
             try:
@@ -354,15 +354,16 @@ def _collect(
                 continue
             if cache is not None:
                 keys[i] = cache_key(src, rules)
-                if keys[i] in cache:
+                row = cache.fetch(keys[i])
+                if row is not None:
                     slots.append(keys[i])
-                    hits[i] = src
+                    hits[i] = (src, row)
                     continue
             slots.append(feeder.add(src) if feeder is not None else src)
         if feeder is not None:
             feeder.start()
-        for i, src in hits.items():  # the cached results, while the workers extract the rest
-            hit = cache.get(keys[i]) if cache is not None else None
+        for i, (src, row) in hits.items():  # the cached results, while the workers extract the rest
+            hit = cache.load(keys[i], row) if cache is not None else None
             slots[i] = hit if isinstance(hit, DocResult) else src  # a damaged entry: extract it here
         del hits
         report.stages["read"] = time.perf_counter() - t
