@@ -161,3 +161,17 @@ def test_places_inside_words_and_org_names(run) -> None:
     doc = run("四川省委组织部在全省推广凉山州建立的“一线考评”机制，推广安全生产经验。")
     assert keys(doc, "place") == ["凉山彝族自治州", "四川省"]  # not 广安 (推广安全)
     assert rels(doc, "practicedIn") == [("一线考评机制", "practicedIn", "凉山彝族自治州")]  # not 四川省
+
+
+def test_derived_relations_carry_the_first_implying_sentence(run) -> None:
+    """partOf / basedIn are known from the gazetteer, not stated; their evidence is the document's first
+    sentence that names the child or anything below it — computed per document, in the worker."""
+    doc = run("湖州市安吉县建立干部实绩档案。浙江省湖州市推行容错纠错机制。辽宁省委组织部印发通知。")
+    first, second, third = (s.text for s in doc.sentences)
+    derived = {(r.subject[1], r.predicate, r.object[1]): r for r in doc.derived}
+    # 湖州市 ⊂ 浙江省 is implied already by 安吉县 in the first sentence, before 湖州市 itself is named alone
+    assert derived[("湖州市安吉县", "partOf", "湖州市")].sentence.text == first
+    assert derived[("湖州市", "partOf", "浙江省")].sentence.text == first
+    assert derived[("辽宁省委组织部", "basedIn", "辽宁省")].sentence.text == third
+    assert second not in {r.sentence.text for r in doc.derived}
+    assert doc.place_codes["浙江省"] == "330000"
