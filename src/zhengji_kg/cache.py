@@ -25,6 +25,7 @@ from .rules import RuleSet
 FORMAT = "zhengji-kg-cache-3"  # bump when the cached objects change shape
 _SCHEMA = 3  # PRAGMA user_version of the SQLite layout
 KEEP_SECONDS = 30 * 24 * 3600  # entries unused for a month are dropped after a build
+TOUCH_SECONDS = 24 * 3600  # an entry's last use is written again only when it is older than this
 
 
 def cache_key(src: SourceFile, rules: RuleSet) -> str:
@@ -73,10 +74,13 @@ class ExtractionCache:
     def fetch(self, key: str) -> tuple[bytes, int] | None:
         """The stored bytes of a result (``load`` makes it a result), or None: a build looks up every file
         first and loads the results only once the files to extract are under way."""
-        row = self.db.execute("SELECT value, tlen FROM result WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute("SELECT value, tlen, used FROM result WHERE key = ?", (key,)).fetchone()
         if row is None:
             self.misses += 1
-        return row
+            return None
+        if row[2] < self.now - TOUCH_SECONDS:  # note the use (for ``prune``), at most once a day
+            self._used.append(key)
+        return row[0], row[1]
 
     def load(self, key: str, row: tuple[bytes, int]) -> Any | None:
         """The result ``fetch`` found (a ``DocResult`` whose ``turtle`` is left empty: see ``turtle``), or
@@ -87,7 +91,6 @@ class ExtractionCache:
         except Exception:  # a damaged entry is a miss, never a crash
             self.misses += 1
             return None
-        self._used.append(key)
         self.hits += 1
         return value
 
@@ -151,6 +154,7 @@ class ExtractionCache:
 
     def prune(self) -> int:
         """Drop entries no build has used for ``KEEP_SECONDS``; return how many."""
+        self.commit()  # the uses noted in this build first
         n = self.db.execute("DELETE FROM result WHERE used < ?", (self.now - KEEP_SECONDS,)).rowcount
         self.commit()
         return n

@@ -8,6 +8,7 @@ distinct labels never share one.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -309,20 +310,18 @@ def merge_triples(kg: KnowledgeGraph, weights: bool = True) -> Iterator[ox.Tripl
         s, p, o = _entity_node(*sk), _PRED[pred], _entity_node(*ok)
         yield ox.Triple(s, p, o)
         if pred == "relatedTo" and weights:
-            weight = ox.Literal(_weight(evs))
-            for iri in _weighted_nodes(s.value, p.value, o.value, evs):
+            n, iris = _weighted(s.value, p.value, o.value, evs)
+            weight = ox.Literal(n)
+            for iri in iris:
                 yield ox.Triple(ox.NamedNode(iri), T["zj:weight"], weight)
 
 
-def _weight(evs: list[Evidence]) -> int:
-    """The co-occurrence weight of a pair: the number of sentences that hold both."""
-    return len({(e.source, e.start) for e in evs})
-
-
-def _weighted_nodes(s: str, p: str, o: str, evs: list[Evidence]) -> list[str]:
-    """The IRIs of a co-occurrence's evidence nodes, in a fixed order."""
-    nodes = sorted({(e.source, e.start, e.end, e.iri) for e in evs})
-    return [iri or evidence_iri(s, p, o, src, start, end) for src, start, end, iri in nodes]
+def _weighted(s: str, p: str, o: str, evs: list[Evidence]) -> tuple[int, list[str]]:
+    """A co-occurrence's weight — the number of sentences that hold both — and the IRIs of its evidence
+    nodes, in the order of its evidence (fixed by ``KnowledgeGraph.finish``)."""
+    nodes = dict.fromkeys((e[0], e[2], e[3], e[7]) for e in evs)  # (source, start, end, iri), once each
+    weight = len(dict.fromkeys((src, start) for src, start, _end, _iri in nodes))
+    return weight, [iri or evidence_iri(s, p, o, src, start, end) for src, start, end, iri in nodes]
 
 
 _EVIDENCE_NS = f"{ZJR}evidence/"
@@ -337,14 +336,20 @@ def weight_turtle(kg: KnowledgeGraph) -> bytes:
     """
     lines = []
     rel = _PRED["relatedTo"].value
+    cut = len(_EVIDENCE_NS)
     for (sk, pred, ok), evs in sorted(kg.relations.items()):
         if pred != "relatedTo":
             continue
-        tail = f" zj:weight {_weight(evs)} .\n"
-        for iri in _weighted_nodes(_entity_node(*sk).value, rel, _entity_node(*ok).value, evs):
-            assert iri.startswith(_EVIDENCE_NS) and iri[len(_EVIDENCE_NS) :].isalnum(), iri
-            lines.append("zjr:evidence\\/" + iri[len(_EVIDENCE_NS) :] + tail)
-    return "".join(lines).encode("ascii")
+        n, iris = _weighted(_entity_node(*sk).value, rel, _entity_node(*ok).value, evs)
+        tail = f" zj:weight {n} .\n"
+        lines.extend(f"zjr:evidence\\/{iri[cut:]}{tail}" for iri in iris)
+    out = "".join(lines)
+    if not _WEIGHT_LINES.fullmatch(out):  # evidence_iri makes hex names: anything else is a bug
+        raise ValueError("an evidence IRI that is not zjr:evidence/ and hex digits")
+    return out.encode("ascii")
+
+
+_WEIGHT_LINES = re.compile(r"(?:zjr:evidence\\/[0-9a-f]+ zj:weight \d+ \.\n)*")
 
 
 def serialize_turtle(triples: Iterable[ox.Triple], header: bool = True) -> bytes:

@@ -1,0 +1,47 @@
+"""The extraction cache: what a build looks up, loads, marks as used and prunes."""
+
+from __future__ import annotations
+
+import time
+
+from zhengji_kg.cache import KEEP_SECONDS, TOUCH_SECONDS, ExtractionCache
+from zhengji_kg.pipeline import DocResult
+
+
+def _put(path, key: str, used: float) -> None:
+    cache = ExtractionCache(path)
+    cache.put(key, DocResult(key, turtle=b"<a> <b> <c> ."))
+    cache.db.execute("UPDATE result SET used = ? WHERE key = ?", (used, key))
+    cache.close()
+
+
+def test_entries_used_again_survive_pruning_and_stale_ones_go(tmp_path) -> None:
+    path = tmp_path / "extract.sqlite"
+    now = time.time()
+    _put(path, "fresh", now - 3600)  # used an hour ago: not written again
+    _put(path, "old-but-used", now - KEEP_SECONDS - 10)  # would be pruned, but this build uses it
+    _put(path, "stale", now - KEEP_SECONDS - 10)  # nobody uses it
+    cache = ExtractionCache(path)
+    for key in ("fresh", "old-but-used"):
+        row = cache.fetch(key)
+        assert row is not None
+        result = cache.load(key, row)
+        assert result.name == key and result.turtle == b"" and result.turtle_size == len(b"<a> <b> <c> .")
+        assert cache.turtle(key) == b"<a> <b> <c> ."
+    assert cache.fetch("missing") is None and cache.misses == 1
+    assert cache.prune() == 1
+    used = dict(cache.db.execute("SELECT key, used FROM result"))
+    assert set(used) == {"fresh", "old-but-used"}
+    assert used["fresh"] == now - 3600  # used within TOUCH_SECONDS: not written again
+    assert used["old-but-used"] >= now - 60 > now - TOUCH_SECONDS
+    cache.close()
+
+
+def test_a_damaged_entry_is_a_miss(tmp_path) -> None:
+    path = tmp_path / "extract.sqlite"
+    _put(path, "k", time.time())
+    cache = ExtractionCache(path)
+    cache.db.execute("UPDATE result SET value = x'00ff'")
+    row = cache.fetch("k")
+    assert row is not None and cache.load("k", row) is None and cache.misses == 1
+    cache.close()
