@@ -129,3 +129,13 @@ def test_symlink_loop_and_hidden_files(tmp_path: Path) -> None:
     (tmp_path / "中文 名称.md").write_text("显绩与潜绩。", encoding="utf-8")
     files = [f.relative_to(tmp_path).as_posix() for f, _ in iter_corpus_files([tmp_path])]
     assert files == ["sub/a.txt", "中文 名称.md"]
+
+
+def test_corpus_name_is_the_path_under_the_root_or_the_file_name(tmp_path) -> None:
+    from zhengji_kg.ingest import corpus_name
+
+    root = tmp_path / "corpus"
+    assert corpus_name(root / "a" / "b.txt", root) == "a/b.txt"
+    assert corpus_name(root / "b.txt", root) == "b.txt"
+    assert corpus_name(tmp_path / "elsewhere" / "c.md", root) == "c.md"
+    assert corpus_name(root, root) == "corpus"

@@ -356,14 +356,24 @@ class SourceFile:
 
 def load_source(path: Path, root: Path) -> SourceFile:
     """Read a corpus file and its sidecar; raise ``IngestError`` if either cannot be read."""
-    rel = path.relative_to(root) if root in path.parents or path == root else Path(path.name)
+    name = corpus_name(path, root)
     side = sidecar_path(path)
     try:
         raw = path.read_bytes()
         side_raw = side.read_bytes() if side else None
     except OSError as exc:
         raise IngestError(f"cannot read file ({exc.strerror or exc})") from exc
-    return SourceFile(rel.as_posix(), raw, side_raw, side.name if side else "")
+    return SourceFile(name, raw, side_raw, side.name if side else "")
+
+
+def corpus_name(path: Path, root: Path) -> str:
+    """A file's name in the corpus: its path under ``root`` (POSIX separators), or its file name when it
+    is not under ``root``."""
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        return path.name
+    return rel.as_posix() if rel.parts else path.name
 
 
 def read_document(path: Path, root: Path) -> Document:

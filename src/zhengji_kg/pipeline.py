@@ -15,7 +15,7 @@ from .cache import ExtractionCache, cache_key
 from .extract import extract_mentions
 from .graph import Contribution, KnowledgeGraph, contribution
 from .hierarchy import derive
-from .ingest import IngestError, SourceFile, iter_corpus_files, load_source, parse_source
+from .ingest import IngestError, SourceFile, corpus_name, iter_corpus_files, load_source, parse_source
 from .model import Document
 from .output import AtomicFile, copy_range
 from .relate import mention_modalities, relate
@@ -337,7 +337,7 @@ def _collect(
         keys: dict[int, str] = {}
         hits: dict[int, tuple[SourceFile, tuple[bytes, int]]] = {}
         for i, (f, root) in enumerate(files):
-            name = f.relative_to(root).as_posix() if root in f.parents else f.name
+            name = corpus_name(f, root)
             try:
                 size = f.stat().st_size
                 if max_file_mb and size > max_file_mb * 1e6:
