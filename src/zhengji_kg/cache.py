@@ -37,7 +37,7 @@ def cache_key(src: SourceFile, rules: RuleSet) -> str:
 
 
 class ExtractionCache:
-    """``get``/``put`` pickled results under their key; ``commit`` makes what was put durable."""
+    """``fetch``/``load``/``put`` pickled results under their key; ``commit`` makes what was put durable."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -93,11 +93,6 @@ class ExtractionCache:
             return None
         self.hits += 1
         return value
-
-    def get(self, key: str) -> Any | None:
-        """``fetch`` and ``load`` in one."""
-        row = self.fetch(key)
-        return None if row is None else self.load(key, row)
 
     def turtle(self, key: str) -> bytes:
         """The Turtle of a cached result (kept apart: an incremental build copies most of it from the
