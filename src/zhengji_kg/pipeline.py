@@ -363,7 +363,8 @@ def _collect(
         if feeder is not None:
             feeder.start()
         for i, (src, row) in hits.items():  # the cached results, while the workers extract the rest
-            hit = cache.load(keys[i], row) if cache is not None else None
+            assert cache is not None
+            hit = cache.load(keys[i], row)
             slots[i] = hit if isinstance(hit, DocResult) else src  # a damaged entry: extract it here
         del hits
         report.stages["read"] = time.perf_counter() - t
@@ -466,6 +467,7 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@gc_paused()
 def build_to(
     paths: Iterable[str | Path],
     graph_file: Path,
@@ -484,22 +486,6 @@ def build_to(
     everything else is ready. Memory holds the merged model, not the corpus: each document's own
     triples go to disk as soon as its result arrives (in corpus order, so the file is deterministic).
     """
-    with gc_paused():
-        return _build_to(paths, graph_file, rules, jobs, cache, executor, scheduler, progress, strict, max_file_mb)
-
-
-def _build_to(
-    paths: Iterable[str | Path],
-    graph_file: Path,
-    rules: RuleSet,
-    jobs: int,
-    cache: ExtractionCache | None,
-    executor: str,
-    scheduler: Any,
-    progress: Callable[[int, int, str], None] | None,
-    strict: bool,
-    max_file_mb: float,
-) -> tuple[KnowledgeGraph, AtomicFile]:
     from .rdf import merge_triples, serialize_turtle, turtle_header, weight_turtle
 
     t0 = time.perf_counter()
