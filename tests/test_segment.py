@@ -39,3 +39,49 @@ def test_lexicon_terms_survive_as_tokens(rules) -> None:
                 continue  # terms with punctuation (、) are matched on characters, not as one token
             toks = [w for w, _, _ in tokens("我们" + term + "了", words)]
             assert term in toks, (term, toks)
+
+
+_PROBE = """
+import json, sys
+import jieba
+from zhengji_kg import segment
+if "--snapshot-only" in sys.argv:  # jieba's own loading must not run: the snapshot has to serve
+    jieba.dt.initialize = None
+tk = segment.tokenizer()
+words = ["北京", "机制", "考核", "推进", "干部", "潜绩", "的"]
+print(json.dumps({
+    "snapshot": segment.snapshot_path().is_file(),
+    "total": tk.total, "size": len(tk.FREQ),
+    "tags": [segment.word_tag(w) for w in words],
+    "cut": tk.lcut("天津市和平区建立容错预审报备机制，树立正确政绩观。"),
+    "pos": [(p.word, p.flag) for p in segment.posseg().lcut("推行干部实绩档案")],
+}, ensure_ascii=False))
+"""
+
+
+def _probe(cache_home, *args: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    out = subprocess.run([sys.executable, "-c", _PROBE, *args], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_dictionary_snapshot_loads_what_jieba_loads(tmp_path) -> None:
+    """The first process loads jieba's dictionary and POS table its own way and writes the snapshot; the
+    next reads the snapshot and must see the same dictionary, tags and cuts. A damaged snapshot is not
+    used (and is replaced)."""
+    first = _probe(tmp_path)
+    assert first.pop("snapshot") is True  # written by the first process
+    assert first["tags"][0] == "ns" and first["tags"][3].startswith("v") and first["size"] > 300_000
+    second = _probe(tmp_path, "--snapshot-only")
+    second.pop("snapshot")
+    assert second == first
+    [snap] = (tmp_path / "zhengji-kg").glob("jieba-*.pickle")
+    snap.write_bytes(b"not a pickle")
+    third = _probe(tmp_path)
+    assert third.pop("snapshot") is True and third == first
+    assert snap.read_bytes() != b"not a pickle"

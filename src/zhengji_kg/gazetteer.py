@@ -149,10 +149,9 @@ class Gazetteer:
 
 def _is_place_word(word: str) -> bool:
     """A city's short form counts only where jieba's dictionary tags it as a place name (ns)."""
-    import jieba.posseg
+    from .segment import word_tag
 
-    pairs = list(jieba.posseg.dt.word_tag_tab.get(word, "") for _ in (0,))
-    return pairs[0] == "ns"
+    return word_tag(word) == "ns"
 
 
 @lru_cache(maxsize=1)

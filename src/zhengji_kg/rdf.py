@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
@@ -318,12 +319,21 @@ def merge_triples(kg: KnowledgeGraph, weights: bool = True) -> Iterator[ox.Tripl
 
 def _weighted(s: str, p: str, o: str, evs: list[Evidence]) -> tuple[int, list[str]]:
     """A co-occurrence's weight — the number of sentences that hold both — and the IRIs of its evidence
-    nodes, in the order of its evidence (fixed by ``KnowledgeGraph.finish``)."""
-    nodes = dict.fromkeys((e[0], e[2], e[3], e[7]) for e in evs)  # (source, start, end, iri), once each
-    weight = len(dict.fromkeys((src, start) for src, start, _end, _iri in nodes))
-    return weight, [iri or evidence_iri(s, p, o, src, start, end) for src, start, end, iri in nodes]
+    nodes, once each, in the order of its evidence (fixed by ``KnowledgeGraph.finish``).
+
+    Workers give each co-occurrence's evidence its IRI (a hash of subject, predicate, object, source and
+    sentence offsets, so equal IRIs are equal evidence); the C-level maps below keep this corpus-wide
+    step — hundreds of thousands of evidence rows — out of per-row Python code.
+    """
+    weight = len(set(map(_SOURCE_START, evs)))
+    iris = list(dict.fromkeys(map(_IRI, evs)))
+    if "" in iris:  # evidence merged from documents without their IRIs (``KnowledgeGraph.add``)
+        iris = list(dict.fromkeys(e.iri or evidence_iri(s, p, o, e.source, e.start, e.end) for e in evs))
+    return weight, iris
 
 
+_SOURCE_START = itemgetter(0, 2)
+_IRI = itemgetter(7)
 _EVIDENCE_NS = f"{ZJR}evidence/"
 
 
@@ -334,22 +344,23 @@ def weight_turtle(kg: KnowledgeGraph) -> bytes:
     and an integer — so formatting the lines is an order of magnitude faster than making terms and
     serialising them, and there is nothing to escape. The result equals Oxigraph's (see the tests).
     """
-    lines = []
+    chunks = []
     rel = _PRED["relatedTo"].value
     cut = len(_EVIDENCE_NS)
-    for (sk, pred, ok), evs in sorted(kg.relations.items()):
+    for (sk, pred, ok), evs in sorted(kg.relations.items()):  # one pass: ``finish`` left them in order
         if pred != "relatedTo":
             continue
         n, iris = _weighted(_entity_node(*sk).value, rel, _entity_node(*ok).value, evs)
+        names = [iri[cut:] for iri in iris]
+        # evidence_iri makes hex names: anything else is a bug, and must not reach the file unescaped
+        if not all(iri.startswith(_EVIDENCE_NS) for iri in iris) or not _HEX.fullmatch("".join(names)):
+            raise ValueError("an evidence IRI that is not zjr:evidence/ and hex digits")
         tail = f" zj:weight {n} .\n"
-        lines.extend(f"zjr:evidence\\/{iri[cut:]}{tail}" for iri in iris)
-    out = "".join(lines)
-    if not _WEIGHT_LINES.fullmatch(out):  # evidence_iri makes hex names: anything else is a bug
-        raise ValueError("an evidence IRI that is not zjr:evidence/ and hex digits")
-    return out.encode("ascii")
+        chunks.append("zjr:evidence\\/" + f"{tail}zjr:evidence\\/".join(names) + tail)
+    return "".join(chunks).encode("ascii")
 
 
-_WEIGHT_LINES = re.compile(r"(?:zjr:evidence\\/[0-9a-f]+ zj:weight \d+ \.\n)*")
+_HEX = re.compile(r"[0-9a-f]+")
 
 
 def serialize_turtle(triples: Iterable[ox.Triple], header: bool = True) -> bytes:

@@ -60,7 +60,7 @@ def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:
 def _prefer_lexicon(found: list[Mention], ctx: Context) -> list[Mention]:
     """A discovered name that only adds a verb, a metaphor or a quotation before a lexicon name is the
     lexicon name in context (积极探索|生态产品价值实现机制, “风向标”|干部考核评价体系)."""
-    import jieba.posseg
+    from ..segment import posseg
 
     lex = [m for m in found if m.type == "mechanism" and m.rule.endswith("lexicon")]
     metaphors = ctx.rules.words.get("metaphors", frozenset())
@@ -71,7 +71,7 @@ def _prefer_lexicon(found: list[Mention], ctx: Context) -> list[Mention]:
         for x in lex:
             if x.end == m.end and x.start > m.start:
                 prefix = m.surface[: len(m.surface) - len(x.surface)]
-                words = jieba.posseg.lcut(prefix) if prefix else []
+                words = posseg().lcut(prefix) if prefix else []
                 if not words or words[0].flag.startswith(("v", "d", "a")) or any(t in prefix for t in metaphors):
                     drop.add(i)
     return [m for i, m in enumerate(found) if i not in drop]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Document, Mention, Sentence
-from ..segment import window_tokens
+from ..segment import window_tokens, word_tag
 from . import register
 from .context import Context
 from .patterns import clean_label
@@ -223,9 +223,7 @@ def _conjuncts(
 
 
 def _is_noun(word: str) -> bool:
-    import jieba.posseg
-
-    return jieba.posseg.dt.word_tag_tab.get(word, "").startswith("n") and word not in ("中", "上", "下", "内")
+    return word_tag(word).startswith("n") and word not in ("中", "上", "下", "内")
 
 
 def _base_head(head: str) -> str:
@@ -238,10 +236,7 @@ def _base_head(head: str) -> str:
 def _is_verb(word: str) -> bool:
     if len(word) != 2:
         return False
-    import jieba.posseg
-
-    flag = jieba.posseg.dt.word_tag_tab.get(word, "")
-    return flag.startswith("v")
+    return word_tag(word).startswith("v")
 
 
 def _mentions(found: list[Found], rule_id: str, coordinated: bool) -> Iterator[Mention]:
