@@ -16,9 +16,9 @@ from zhengji_kg.rdf import canonical_ntriples, sorted_ntriples
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _build(args: list[str]) -> str:
+def _build(args: list[str], exit_code: int = 0) -> str:
     res = CliRunner().invoke(main, ["build", *args, "-q"], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == exit_code, res.output
     return res.output
 
 
@@ -135,8 +135,120 @@ def test_a_damaged_cache_entry_is_extracted_again(corpus, single, tmp_path) -> N
     out = tmp_path / "out"
     _build([str(corpus), "-o", str(out), "-j", "2"])
     db = sqlite3.connect(out / ".cache" / "extract.sqlite")
-    with db:
+    with db:  # (the runs' merged states go too, or the damaged entry would not even be read)
         db.execute("UPDATE result SET value = x'00ff' WHERE rowid = (SELECT min(rowid) FROM result)")
+        db.execute("DELETE FROM chunk")
     db.close()
     assert "extracted: 1 (cache: 13 unchanged)" in _build([str(corpus), "-o", str(out), "-j", "2"])
     assert (out / "graph.ttl").read_bytes() == single.read_bytes()
+
+
+@pytest.fixture
+def short_runs(monkeypatch):
+    """Runs of three documents, so that a corpus of 14 has five (a real one cuts about every 64, where a
+    key's hash says: in a corpus this small that could be anywhere)."""
+    from zhengji_kg import pipeline
+
+    monkeypatch.setattr(pipeline, "CHUNK_DOCS", 2**40)
+    monkeypatch.setattr(pipeline, "MAX_CHUNK_DOCS", 3)
+
+
+def _count_loads(monkeypatch) -> list[int]:
+    from zhengji_kg.cache import ExtractionCache
+
+    loads = [0]
+    load = ExtractionCache.load
+
+    def counting(self, key, row):
+        loads[0] += 1
+        return load(self, key, row)
+
+    monkeypatch.setattr(ExtractionCache, "load", counting)
+    return loads
+
+
+def test_runs_are_taken_whole_from_the_cache(corpus, single, tmp_path, monkeypatch, short_runs) -> None:
+    """A rebuild merges the runs of unchanged documents as wholes — it loads no document's result — and
+    after one change loads only the documents of that run; the graph is the same as a fresh build's."""
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    out = tmp_path / "out"
+    _build([str(work), "-o", str(out), "-j", "2"])
+    loads = _count_loads(monkeypatch)
+    assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
+    assert loads[0] == 0
+    assert (out / "graph.ttl").read_bytes() == single.read_bytes()
+    _change(work)
+    assert "extracted: 1 (cache: 13 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
+    assert 0 < loads[0] < 13
+    fresh = tmp_path / "fresh"
+    _build([str(work), "-o", str(fresh), "--no-cache"])
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+
+
+def test_a_document_that_fails_inside_a_run(corpus, tmp_path, monkeypatch, short_runs) -> None:
+    """A file that cannot be read is skipped wherever it falls; its run is merged without it (and not
+    kept whole), and rebuilds give the graph of a fresh build."""
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    for name in ("a/03-bad.txt", "b/05-bad.txt"):
+        (work / name).write_bytes(b"   \n")
+    out = tmp_path / "out"
+    fresh = tmp_path / "fresh"
+    first = _build([str(work), "-o", str(out), "-j", "2"], exit_code=3)  # 3: built, with files skipped
+    assert "skipped a/03-bad.txt: empty file" in first
+    _build([str(work), "-o", str(fresh), "--no-cache"], exit_code=3)
+    assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out)], exit_code=3)
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+
+
+def test_a_damaged_run_is_merged_from_its_documents(corpus, single, tmp_path, monkeypatch, short_runs) -> None:
+    import sqlite3
+
+    out = tmp_path / "out"
+    _build([str(corpus), "-o", str(out)])
+    db = sqlite3.connect(out / ".cache" / "extract.sqlite")
+    with db:
+        assert db.execute("UPDATE chunk SET value = x'00ff'").rowcount == 5
+    db.close()
+    loads = _count_loads(monkeypatch)
+    assert "extracted: 0 (cache: 14 unchanged)" in _build([str(corpus), "-o", str(out)])
+    assert loads[0] == 14
+    assert (out / "graph.ttl").read_bytes() == single.read_bytes()
+
+
+def test_feeder_with_a_cache_starts_one_worker_at_once_and_the_rest_when_read(rules) -> None:
+    """With a cache the first file to extract goes to a worker at once (a one-document rebuild has it
+    extracted while the corpus is still read); the others wait for ``start``, which adds only the
+    workers still wanted. Results come back whole and in any order asked."""
+    from zhengji_kg.ingest import SourceFile
+    from zhengji_kg.pipeline import _Feeder
+
+    files = [SourceFile(f"d{i}.txt", f"第{i}县建立容错纠错机制，树立正确政绩观。".encode()) for i in range(5)]
+    feeder = _Feeder(rules, jobs=3, turtle=True, keep_text=False, hold=True)
+    try:
+        handles = [feeder.add(files[0])]
+        assert feeder._turns == [0]  # one pool of one worker, started at the first file
+        handles += [feeder.add(f) for f in files[1:]]
+        assert len(feeder.pools) == 1  # the rest waits for the corpus to be read
+        feeder.start()
+        assert feeder._turns == [0, 1, 1]  # a second pool of two: three workers, as --jobs asks
+        results = [feeder.take(h) for h in reversed(handles)]
+    finally:
+        feeder.close()
+    assert [r.name for r in results] == [f.name for f in reversed(files)]
+    assert all(not r.error and r.part and r.turtle for r in results)
+
+
+def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
+    from zhengji_kg.ingest import SourceFile
+    from zhengji_kg.pipeline import _Feeder
+
+    feeder = _Feeder(rules, jobs=4, turtle=True, keep_text=False, hold=True)
+    try:
+        handle = feeder.add(SourceFile("one.txt", "建立干部实绩档案。".encode()))
+        feeder.start()
+        assert feeder._turns == [0]
+        assert not feeder.take(handle).error
+    finally:
+        feeder.close()

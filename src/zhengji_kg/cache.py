@@ -2,9 +2,9 @@
 
 Extraction is a pure function of (document, rules), so its result can be kept: a rebuild re-extracts
 only the documents whose bytes (or sidecar) changed, and every document when any rule or lexicon byte
-changed (``RuleSet.digest`` covers them and the package version). The store is one SQLite file —
-each write is a transaction, so an interrupted build leaves it consistent: entries written are whole,
-the rest are simply missing. Entries no build has used for a while are pruned.
+changed (``RuleSet.digest`` covers them and the package version). The store is one SQLite file (with
+its write-ahead log) — each write is a transaction, so an interrupted build leaves it consistent: entries
+written are whole, the rest are simply missing. Entries no build has used for a while are pruned.
 """
 
 from __future__ import annotations
@@ -55,9 +55,15 @@ class ExtractionCache:
         self.misses = 0
         self._pending = 0
         self._used: list[str] = []
+        self._used_chunks: list[str] = []
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
+        # write-ahead log, synced at checkpoints only: a commit costs no fsync (it cost a second per
+        # incremental build, waiting behind the graph file's own sync), and a crash or a power cut can
+        # lose the last commits — entries to be extracted again — but never leave the file inconsistent
+        if db.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+            db.execute("PRAGMA synchronous = NORMAL")
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version != _SCHEMA:  # an older layout: its entries could not be read anyway
             db.executescript("DROP TABLE IF EXISTS result; DROP TABLE IF EXISTS layout;")
@@ -66,6 +72,8 @@ class ExtractionCache:
         db.execute(
             "CREATE TABLE IF NOT EXISTS result (key TEXT PRIMARY KEY, used REAL, value BLOB, turtle BLOB, tlen INTEGER)"
         )
+        # the merged state of runs of documents (``KnowledgeGraph.partial``), keyed by their keys (``chunk``)
+        db.execute("CREATE TABLE IF NOT EXISTS chunk (key TEXT PRIMARY KEY, used REAL, value BLOB)")
         # where each document's Turtle lies in the graph file the last build wrote (see ``layout``)
         db.execute("CREATE TABLE IF NOT EXISTS layout (name TEXT PRIMARY KEY, value BLOB)")
         db.commit()
@@ -81,6 +89,30 @@ class ExtractionCache:
         if row[2] < self.now - TOUCH_SECONDS:  # note the use (for ``prune``), at most once a day
             self._used.append(key)
         return row[0], row[1]
+
+    def keys(self) -> set[str]:
+        """Every key with a stored result: one query, where ten thousand lookups cost a second."""
+        return {k for (k,) in self.db.execute("SELECT key FROM result")}
+
+    def chunk(self, key: str) -> Any | None:
+        """The stored ``(members, partial)`` of a run of documents (see ``put_chunk``), or None."""
+        row = self.db.execute("SELECT value, used FROM chunk WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            value = pickle.loads(row[0])
+        except Exception:  # a damaged entry is a miss, never a crash
+            return None
+        if row[1] < self.now - TOUCH_SECONDS:  # the run and its documents were used (for ``prune``)
+            self._used_chunks.append(key)
+            self._used.extend(k for k, _tlen, _triples in value[0])
+        return value
+
+    def put_chunk(self, key: str, members: list[tuple[str, int, int]], partial: Any) -> None:
+        """Keep the merged state of a run of documents — ``members`` are their (key, Turtle length,
+        triples) in order, ``partial`` their ``KnowledgeGraph.partial()`` — under the run's key."""
+        blob = pickle.dumps((members, partial), protocol=pickle.HIGHEST_PROTOCOL)
+        self.db.execute("INSERT OR REPLACE INTO chunk VALUES (?, ?, ?)", (key, self.now, blob))
 
     def load(self, key: str, row: tuple[bytes, int]) -> Any | None:
         """The result ``fetch`` found (a ``DocResult`` whose ``turtle`` is left empty: see ``turtle``), or
@@ -144,6 +176,9 @@ class ExtractionCache:
         if self._used:
             self.db.executemany("UPDATE result SET used = ? WHERE key = ?", ((self.now, k) for k in self._used))
             self._used = []
+        if self._used_chunks:
+            self.db.executemany("UPDATE chunk SET used = ? WHERE key = ?", ((self.now, k) for k in self._used_chunks))
+            self._used_chunks = []
         self.db.commit()
         self._pending = 0
 
@@ -151,6 +186,7 @@ class ExtractionCache:
         """Drop entries no build has used for ``KEEP_SECONDS``; return how many."""
         self.commit()  # the uses noted in this build first
         n = self.db.execute("DELETE FROM result WHERE used < ?", (self.now - KEEP_SECONDS,)).rowcount
+        self.db.execute("DELETE FROM chunk WHERE used < ?", (self.now - KEEP_SECONDS,))
         self.commit()
         return n
 

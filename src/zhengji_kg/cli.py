@@ -214,9 +214,13 @@ def _build(
     # the page is rendered before either file is put in place; each is renamed into place whole
     t = time.perf_counter()
     try:
-        with gc_paused():
+        with gc_paused():  # while the graph file is being synced to disk (see AtomicFile.finish)
             html = render_html(kg, max_nodes=max_nodes, title=f"zhengji-kg — {', '.join(p.name for p in paths)}")
+        ttl.wait()  # the graph is on disk before the page is put in place
         write_atomic(out / "graph.html", html)
+    except OSError as exc:
+        ttl.discard()
+        raise click.ClickException(f"{exc}; nothing written") from exc
     except BaseException:
         ttl.discard()
         raise

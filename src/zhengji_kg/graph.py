@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -60,6 +61,9 @@ class KnowledgeGraph:
         # the per-document results the graph was merged from (slim: only the sentences that hold a
         # mention); ``add(doc, keep=False)`` drops them when a build streams its output to disk
         self.documents: dict[str, Document] = {}
+        # entities whose subtype a derived relation set outright (the last such value): what a partial
+        # merge must replay to equal merging its documents one by one (see ``partial``)
+        self.forced_subtypes: dict[EntityKey, str] = {}
         self.streamed = False
         self.report: BuildReport | None = None
 
@@ -108,7 +112,55 @@ class KnowledgeGraph:
                 if code and code in g.divisions:
                     d = g.divisions[code]
                     parent.code, parent.subtype = d.code, d.level
+                    self.forced_subtypes[obj] = d.level
                     parent.labels[d.name] += 0
+
+    def partial(self) -> Partial:
+        """This graph's merged state as plain data (cheap to pickle and load), for ``merge_partial``.
+
+        Merging the partials of consecutive runs of documents, in corpus order, gives exactly what
+        merging the documents one by one gives: counts add up, sets join, evidence lists concatenate, a
+        code is the last one set, a category the first one found, and a subtype the last one a derived
+        relation set or else the first one found. An incremental build keeps the partial of each run of
+        documents and merges runs instead of thousands of documents.
+        """
+        entities = [
+            (
+                etype, key, list(rec.labels.items()), list(rec.sources), list(rec.rules), rec.count,
+                rec.code, rec.subtype, rec.category, self.forced_subtypes.get((etype, key), ""),
+            )
+            for (etype, key), rec in self.entities.items()
+        ]  # fmt: skip
+        relations = [(k, list(map(tuple, evs))) for k, evs in self.relations.items()]
+        return dict(self.sources), entities, relations
+
+    def merge_partial(self, part: Partial) -> None:
+        """Merge the ``partial`` of the graph of a run of documents that come next in corpus order."""
+        self.streamed = True
+        sources, entities, relations = part
+        self.sources.update(sources)
+        for etype, key, labels, srcs, rules, count, code, subtype, category, forced in entities:
+            rec = self._entity(etype, key)
+            own = rec.labels
+            for surface, n in labels:
+                own[surface] = own.get(surface, 0) + n
+            rec.sources.update(srcs)
+            rec.rules.update(rules)
+            rec.count += count
+            if code:
+                rec.code = code
+            if forced:
+                rec.subtype = self.forced_subtypes[(etype, key)] = forced
+            elif subtype and not rec.subtype:
+                rec.subtype = subtype
+            if category and not rec.category:
+                rec.category = category
+        known = self.relations
+        for k, evs in relations:
+            mine = known.get(k)
+            if mine is None:
+                mine = known[k] = []
+            mine.extend(map(_EVIDENCE, evs))
 
     def _entity(self, etype: str, key: str) -> EntityRecord:
         rec = self.entities.get((etype, key))
@@ -156,6 +208,12 @@ class KnowledgeGraph:
 
         return to_networkx(self.rdf())
 
+
+# ``KnowledgeGraph.partial``: (sources, entities, relations) as plain data, where an entity is (type, key,
+# [(label, n)], sources, rules, count, code, subtype, category, subtype forced by a derived relation or "")
+# and a relation ((subject, predicate, object), [evidence as plain tuples]).
+Partial = tuple[dict[str, dict[str, str]], list[tuple], list[tuple]]
+_EVIDENCE = functools.partial(tuple.__new__, Evidence)
 
 # What one document contributes to the merge, as plain tuples (cheap to send from a worker, to cache and
 # to load again): (id, metadata, entities, relations, place codes), where an entity is (type, key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,17 +46,39 @@ class AtomicFile:
         self.tmp = Path(tmp)
         self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
         self.size = 0
+        self._sync: threading.Thread | None = None
+        self._error: OSError | None = None
 
     def finish(self) -> None:
-        """Flush and sync the data; the file is complete but not yet in place."""
-        if not self.handle.closed:
+        """Flush the data and have it synced to disk; the file is complete but not yet in place.
+
+        The sync runs in a thread (``fsync`` waits for the disk, not for Python): a build renders its
+        page meanwhile — a 500 MB graph takes about a second to reach the disk. ``commit`` waits for it.
+        """
+        if not self.handle.closed and self._sync is None:
             self.handle.flush()
-            os.fsync(self.handle.fileno())
             self.size = self.handle.tell()
+            self._sync = threading.Thread(target=self._fsync, name=f"sync {self.path.name}", daemon=True)
+            self._sync.start()
+
+    def _fsync(self) -> None:
+        try:
+            os.fsync(self.handle.fileno())
+        except OSError as exc:
+            self._error = exc
+        finally:
             self.handle.close()
+
+    def wait(self) -> None:
+        """Wait until the data is on disk (after ``finish``); raise if it could not be written."""
+        if self._sync is not None:
+            self._sync.join()
+        if self._error is not None:
+            raise self._error
 
     def commit(self) -> Path:
         self.finish()
+        self.wait()
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(self.tmp, 0o666 & ~umask)
@@ -63,6 +86,8 @@ class AtomicFile:
         return self.path
 
     def discard(self) -> None:
+        if self._sync is not None:
+            self._sync.join()
         if not self.handle.closed:
             self.handle.close()
         self.tmp.unlink(missing_ok=True)

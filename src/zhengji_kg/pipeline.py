@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -71,6 +72,9 @@ class DocResult:
     triples: int = 0
     key: str = ""  # its cache key, when a cache is used
     turtle_size: int = -1  # from the cache: the length of its Turtle, which stays in the cache until needed
+    chunk: str = ""  # the key of the run of documents it belongs to (see ``_runs``), when a cache is used
+    chunk_size: int = 0  # how many documents that run holds
+    partial: Any = None  # on the first document of a run taken whole from the cache: the run's merged state
 
 
 _WORKER_RULES: RuleSet | None = None
@@ -164,20 +168,22 @@ def _process_batch(sources: list[SourceFile], turtle: bool, keep_text: bool) -> 
 
 
 class _Feeder:
-    """A pool of worker processes fed with the files to extract while the main process reads.
+    """Worker processes fed with the files to extract while the main process reads.
 
     Without a cache every file is extracted: workers start (and load their dictionaries) at the first
-    file read, so extraction overlaps with reading the rest. With a cache the files are queued until
-    the corpus is read (``start``) so that only as many workers start as there are files to extract —
-    one changed document, one worker — and extraction overlaps with loading the cached results. Files
-    go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not held back.
+    file read, so extraction overlaps with reading the rest. With a cache (``hold``) the first file to
+    extract goes at once to a pool of one worker — a rebuild after one changed document then has it
+    extracted while the corpus is still being read — and the others are queued until the corpus is
+    read (``start``), when only as many more workers start as there are files left, up to ``jobs``.
+    Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not held back.
     """
 
     MAX_BATCH = 16
 
     def __init__(self, rules: RuleSet, jobs: int, turtle: bool, keep_text: bool, hold: bool) -> None:
         self.rules, self.jobs, self.turtle, self.keep_text, self.hold = rules, jobs, turtle, keep_text, hold
-        self.pool: Any = None
+        self.pools: list[Any] = []
+        self._turns: list[int] = []  # which pool takes each next batch: each pool once per worker it has
         self._queue: list[SourceFile] = []
         self._size = 1
         self._where: list[tuple[int, int]] = []  # per file queued: (its batch, its place in the batch)
@@ -187,17 +193,34 @@ class _Feeder:
 
     def add(self, src: SourceFile) -> int:
         """Queue one file; return the handle to ``take`` its result with."""
+        handle = len(self._where) + len(self._queue)
         self._queue.append(src)
         if not self.hold:
             self._pump(final=False)
-        return len(self._where) + len(self._queue) - 1
+        elif not self.pools:  # the first file to extract: one worker, now
+            self._add_pool(1)
+            self._pump(final=True)
+        return handle
 
     def start(self) -> None:
-        """Everything is queued: send it all."""
+        """Everything is queued: start the workers still wanted, and send it all."""
         if self.hold:
-            self.jobs = max(1, min(self.jobs, len(self._queue)))
             self.hold = False
+            if self._queue:
+                wanted = max(1, min(self.jobs, len(self._where) + len(self._queue)))
+                if wanted > len(self._turns):
+                    self._add_pool(wanted - len(self._turns))
         self._pump(final=True)
+
+    def _add_pool(self, workers: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self.rules,))
+        self.pools.append(pool)
+        self._turns.extend([len(self.pools) - 1] * workers)
 
     def _pump(self, final: bool) -> None:
         while self._queue and (final or len(self._queue) >= self._size):
@@ -206,16 +229,12 @@ class _Feeder:
             self._size = min(self.MAX_BATCH, self._size * 2)
 
     def _submit(self, batch: list[SourceFile]) -> None:
-        if self.pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            methods = multiprocessing.get_all_start_methods()
-            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.rules,))
+        if not self.pools:
+            self._add_pool(self.jobs)
         b = len(self._futures)
+        pool = self.pools[self._turns[b % len(self._turns)]]
         self._where.extend((b, i) for i in range(len(batch)))
-        self._futures.append(self.pool.submit(_process_batch, batch, self.turtle, self.keep_text))
+        self._futures.append(pool.submit(_process_batch, batch, self.turtle, self.keep_text))
         self._left.append(len(batch))
 
     def take(self, handle: int) -> DocResult:
@@ -239,9 +258,9 @@ class _Feeder:
         return result
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.pools = []
 
 
 _WARMUP = SourceFile("warmup.txt", "机制建设：建立容错纠错机制，树立正确政绩观。".encode())
@@ -335,7 +354,8 @@ def _collect(
         # process is extracting
         slots: list[DocResult | str | SourceFile | int] = []
         keys: dict[int, str] = {}
-        hits: dict[int, tuple[SourceFile, tuple[bytes, int]]] = {}
+        hits: dict[int, SourceFile] = {}
+        known = cache.keys() if cache is not None else set()
         for i, (f, root) in enumerate(files):
             name = corpus_name(f, root)
             try:
@@ -354,18 +374,19 @@ def _collect(
                 continue
             if cache is not None:
                 keys[i] = cache_key(src, rules)
-                row = cache.fetch(keys[i])
-                if row is not None:
+                if keys[i] in known:
                     slots.append(keys[i])
-                    hits[i] = (src, row)
+                    hits[i] = src
                     continue
             slots.append(feeder.add(src) if feeder is not None else src)
+        runs = _runs(slots, keys, hits, cache) if cache is not None and turtle else {}
         if feeder is not None:
             feeder.start()
-        for i, (src, row) in hits.items():  # the cached results, while the workers extract the rest
+        for i, src in hits.items():  # the cached results, while the workers extract the rest
             assert cache is not None
-            hit = cache.load(keys[i], row)
-            slots[i] = hit if isinstance(hit, DocResult) else src  # a damaged entry: extract it here
+            row = cache.fetch(keys[i])
+            hit = cache.load(keys[i], row) if row is not None else None
+            slots[i] = hit if isinstance(hit, DocResult) else src  # gone or damaged: extract it here
         del hits
         report.stages["read"] = time.perf_counter() - t
         todo = [s for s in slots if isinstance(s, SourceFile)]
@@ -392,6 +413,8 @@ def _collect(
                 if cache is not None:
                     result.key = keys[i]
                     cache.put(keys[i], result)
+            if i in runs:
+                result.chunk, result.chunk_size = runs[i]
             report.read.append(result.name)
             yield result
         if cache is not None:
@@ -399,6 +422,46 @@ def _collect(
     finally:
         if feeder is not None:
             feeder.close()
+
+
+CHUNK_DOCS = 256  # a run of documents ends, on average, every this many documents …
+MAX_CHUNK_DOCS = 2048  # … and at the latest after this many
+
+
+def _runs(
+    slots: list[DocResult | str | SourceFile | int],
+    keys: dict[int, str],
+    hits: dict[int, SourceFile],
+    cache: ExtractionCache,
+) -> dict[int, tuple[str, int]]:
+    """Cut the documents to merge into runs, and take each run the cache holds whole.
+
+    A run ends after a document whose key (a hash) is 0 modulo ``CHUNK_DOCS``, so the cuts depend on the
+    documents, not on their positions: a changed, added or removed document changes its own run (and at
+    most the next), never the others. A run whose documents are all cached and whose merged state is in
+    the cache (``ExtractionCache.put_chunk``) becomes results that need no loading — the first carries
+    the run's state for ``KnowledgeGraph.merge_partial``; their ``hits`` entries are dropped. For the
+    other runs, return each slot's (run key, run size), so that the build can store their state.
+    """
+    runs: dict[int, tuple[str, int]] = {}
+    run: list[int] = []
+    todo = [i for i, s in enumerate(slots) if not isinstance(s, DocResult)]
+    for n, i in enumerate(todo):
+        run.append(i)
+        if n + 1 < len(todo) and int(keys[i][:8], 16) % CHUNK_DOCS and len(run) < MAX_CHUNK_DOCS:
+            continue
+        run_key = hashlib.sha256("\n".join(keys[j] for j in run).encode()).hexdigest()
+        whole = cache.chunk(run_key) if all(j in hits for j in run) else None
+        if whole is not None and [m[0] for m in whole[0]] == [keys[j] for j in run]:
+            members, state = whole
+            for j, (key, tlen, triples) in zip(run, members, strict=True):
+                src = hits.pop(j)
+                slots[j] = DocResult(src.name, key=key, turtle_size=tlen, triples=triples, partial=state)
+                state = None
+        else:
+            runs.update((j, (run_key, len(run))) for j in run)
+        run = []
+    return runs
 
 
 def build(
@@ -498,6 +561,18 @@ def build_to(
         parts = _PartWriter(out, previous, cache)
         parts.write(turtle_header())
         parts.write(b"\n# Each source's mentions and the evidence of what it states, source by source.\n")
+        run: tuple[str, int, KnowledgeGraph, list[tuple[str, int, int]]] | None = None
+
+        def merge_run() -> None:
+            nonlocal run
+            assert run is not None
+            key, size, graph, members = run
+            state = graph.partial()
+            if cache is not None and len(members) == size:  # not when one of its documents failed
+                cache.put_chunk(key, members, state)
+            kg.merge_partial(state)
+            run = None
+
         t = time.perf_counter()
         for result in _collect(
             paths,
@@ -513,10 +588,26 @@ def build_to(
             report=report,
             max_file_mb=max_file_mb,
         ):
-            assert result.part is not None
             parts.document(result)
             report.triples += result.triples
-            kg.merge(result.part)
+            if run is not None and result.chunk != run[0]:
+                merge_run()
+            if result.partial is not None:
+                kg.merge_partial(result.partial)
+            elif result.part is None:
+                pass  # a document of a run whose state was merged whole
+            elif not result.chunk:
+                kg.merge(result.part)
+            else:  # a run the cache does not hold yet: merge it apart, keep its state, merge that
+                if run is None:
+                    run = (result.chunk, result.chunk_size, KnowledgeGraph(rules), [])
+                run[2].merge(result.part)
+                tlen = result.turtle_size if result.turtle_size >= 0 else len(result.turtle)
+                run[3].append((result.key, tlen, result.triples))
+                if len(run[3]) == run[1]:
+                    merge_run()
+        if run is not None:
+            merge_run()
         report.stages["extract"] = time.perf_counter() - t - report.stages.get("read", 0.0)
         t = time.perf_counter()
         kg.finish()
