@@ -45,3 +45,29 @@ def test_a_damaged_entry_is_a_miss(tmp_path) -> None:
     row = cache.fetch("k")
     assert row is not None and cache.load("k", row) is None and cache.misses == 1
     cache.close()
+
+
+def test_a_run_used_again_keeps_itself_and_its_documents(tmp_path) -> None:
+    """A build that merges a run whole never fetches its documents' entries: using the run marks them
+    used too, or a month of such builds would prune them — and the next edit in that run would then
+    re-extract all its documents. Runs nobody uses are pruned like entries."""
+    path = tmp_path / "extract.sqlite"
+    old = time.time() - KEEP_SECONDS - 10
+    for key in ("d1", "d2", "d3"):
+        _put(path, key, old)
+    cache = ExtractionCache(path)
+    cache.put_chunk("run-a", [("d1", 13, 1), ("d2", 13, 1)], ({}, [], []))
+    cache.put_chunk("run-b", [("d3", 13, 1)], ({}, [], []))
+    cache.db.execute("UPDATE chunk SET used = ?", (old,))
+    cache.close()
+    cache = ExtractionCache(path)
+    assert cache.keys() == {"d1", "d2", "d3"}
+    members, state = cache.chunk("run-a")
+    assert members == [("d1", 13, 1), ("d2", 13, 1)] and state == ({}, [], [])
+    assert cache.chunk("run-missing") is None
+    assert cache.prune() == 1  # d3: its run was not used
+    assert cache.keys() == {"d1", "d2"}
+    assert [k for (k,) in cache.db.execute("SELECT key FROM chunk")] == ["run-a"]
+    cache.db.execute("UPDATE chunk SET value = x'00ff'")
+    assert cache.chunk("run-a") is None  # damaged: a miss, never a crash
+    cache.close()
