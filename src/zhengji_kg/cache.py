@@ -100,13 +100,14 @@ class ExtractionCache:
         if row is None:
             return None
         try:
-            value = pickle.loads(row[0])
+            members, state = pickle.loads(row[0])
+            keys = [k for k, _tlen, _triples in members]
         except Exception:  # a damaged entry is a miss, never a crash
             return None
         if row[1] < self.now - TOUCH_SECONDS:  # the run and its documents were used (for ``prune``)
             self._used_chunks.append(key)
-            self._used.extend(k for k, _tlen, _triples in value[0])
-        return value
+            self._used.extend(keys)
+        return members, state
 
     def put_chunk(self, key: str, members: list[tuple[str, int, int]], partial: Any) -> None:
         """Keep the merged state of a run of documents — ``members`` are their (key, Turtle length,
