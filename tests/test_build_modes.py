@@ -137,7 +137,7 @@ def test_a_damaged_cache_entry_is_extracted_again(corpus, single, tmp_path) -> N
     db = sqlite3.connect(out / ".cache" / "extract.sqlite")
     with db:  # (the runs' merged states go too, or the damaged entry would not even be read)
         db.execute("UPDATE result SET value = x'00ff' WHERE rowid = (SELECT min(rowid) FROM result)")
-        db.execute("DELETE FROM chunk")
+        db.execute("DELETE FROM runs")
     db.close()
     assert "extracted: 1 (cache: 13 unchanged)" in _build([str(corpus), "-o", str(out), "-j", "2"])
     assert (out / "graph.ttl").read_bytes() == single.read_bytes()
@@ -149,8 +149,8 @@ def short_runs(monkeypatch):
     key's hash says: in a corpus this small that could be anywhere)."""
     from zhengji_kg import pipeline
 
-    monkeypatch.setattr(pipeline, "CHUNK_DOCS", 2**40)
-    monkeypatch.setattr(pipeline, "MAX_CHUNK_DOCS", 3)
+    monkeypatch.setattr(pipeline, "RUN_DOCS", 2**40)
+    monkeypatch.setattr(pipeline, "MAX_RUN_DOCS", 3)
 
 
 def _count_loads(monkeypatch) -> list[int]:
@@ -209,7 +209,7 @@ def test_a_damaged_run_is_merged_from_its_documents(corpus, single, tmp_path, mo
     _build([str(corpus), "-o", str(out)])
     db = sqlite3.connect(out / ".cache" / "extract.sqlite")
     with db:
-        assert db.execute("UPDATE chunk SET value = x'00ff'").rowcount == 5
+        assert db.execute("UPDATE runs SET value = x'00ff'").rowcount == 5
     db.close()
     loads = _count_loads(monkeypatch)
     assert "extracted: 0 (cache: 14 unchanged)" in _build([str(corpus), "-o", str(out)])

@@ -56,18 +56,18 @@ def test_a_run_used_again_keeps_itself_and_its_documents(tmp_path) -> None:
     for key in ("d1", "d2", "d3"):
         _put(path, key, old)
     cache = ExtractionCache(path)
-    cache.put_chunk("run-a", [("d1", 13, 1), ("d2", 13, 1)], ({}, [], []))
-    cache.put_chunk("run-b", [("d3", 13, 1)], ({}, [], []))
-    cache.db.execute("UPDATE chunk SET used = ?", (old,))
+    cache.put_run("run-a", [("d1", 13, 1), ("d2", 13, 1)], ({}, [], []))
+    cache.put_run("run-b", [("d3", 13, 1)], ({}, [], []))
+    cache.db.execute("UPDATE runs SET used = ?", (old,))
     cache.close()
     cache = ExtractionCache(path)
     assert cache.keys() == {"d1", "d2", "d3"}
-    members, state = cache.chunk("run-a")
+    members, state = cache.run("run-a")
     assert members == [("d1", 13, 1), ("d2", 13, 1)] and state == ({}, [], [])
-    assert cache.chunk("run-missing") is None
+    assert cache.run("run-missing") is None
     assert cache.prune() == 1  # d3: its run was not used
     assert cache.keys() == {"d1", "d2"}
-    assert [k for (k,) in cache.db.execute("SELECT key FROM chunk")] == ["run-a"]
-    cache.db.execute("UPDATE chunk SET value = x'00ff'")
-    assert cache.chunk("run-a") is None  # damaged: a miss, never a crash
+    assert [k for (k,) in cache.db.execute("SELECT key FROM runs")] == ["run-a"]
+    cache.db.execute("UPDATE runs SET value = x'00ff'")
+    assert cache.run("run-a") is None  # damaged: a miss, never a crash
     cache.close()

@@ -55,7 +55,7 @@ class ExtractionCache:
         self.misses = 0
         self._pending = 0
         self._used: list[str] = []
-        self._used_chunks: list[str] = []
+        self._used_runs: list[str] = []
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)
@@ -72,8 +72,8 @@ class ExtractionCache:
         db.execute(
             "CREATE TABLE IF NOT EXISTS result (key TEXT PRIMARY KEY, used REAL, value BLOB, turtle BLOB, tlen INTEGER)"
         )
-        # the merged state of runs of documents (``KnowledgeGraph.partial``), keyed by their keys (``chunk``)
-        db.execute("CREATE TABLE IF NOT EXISTS chunk (key TEXT PRIMARY KEY, used REAL, value BLOB)")
+        # the merged state of runs of documents (``KnowledgeGraph.partial``), keyed by their keys (``run``)
+        db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, used REAL, value BLOB)")
         # where each document's Turtle lies in the graph file the last build wrote (see ``layout``)
         db.execute("CREATE TABLE IF NOT EXISTS layout (name TEXT PRIMARY KEY, value BLOB)")
         db.commit()
@@ -94,9 +94,9 @@ class ExtractionCache:
         """Every key with a stored result: one query, where ten thousand lookups cost a second."""
         return {k for (k,) in self.db.execute("SELECT key FROM result")}
 
-    def chunk(self, key: str) -> Any | None:
-        """The stored ``(members, partial)`` of a run of documents (see ``put_chunk``), or None."""
-        row = self.db.execute("SELECT value, used FROM chunk WHERE key = ?", (key,)).fetchone()
+    def run(self, key: str) -> Any | None:
+        """The stored ``(members, partial)`` of a run of documents (see ``put_run``), or None."""
+        row = self.db.execute("SELECT value, used FROM runs WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
         try:
@@ -105,15 +105,15 @@ class ExtractionCache:
         except Exception:  # a damaged entry is a miss, never a crash
             return None
         if row[1] < self.now - TOUCH_SECONDS:  # the run and its documents were used (for ``prune``)
-            self._used_chunks.append(key)
+            self._used_runs.append(key)
             self._used.extend(keys)
         return members, state
 
-    def put_chunk(self, key: str, members: list[tuple[str, int, int]], partial: Any) -> None:
+    def put_run(self, key: str, members: list[tuple[str, int, int]], partial: Any) -> None:
         """Keep the merged state of a run of documents — ``members`` are their (key, Turtle length,
         triples) in order, ``partial`` their ``KnowledgeGraph.partial()`` — under the run's key."""
         blob = pickle.dumps((members, partial), protocol=pickle.HIGHEST_PROTOCOL)
-        self.db.execute("INSERT OR REPLACE INTO chunk VALUES (?, ?, ?)", (key, self.now, blob))
+        self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", (key, self.now, blob))
 
     def load(self, key: str, row: tuple[bytes, int]) -> Any | None:
         """The result ``fetch`` found (a ``DocResult`` whose ``turtle`` is left empty: see ``turtle``), or
@@ -177,9 +177,9 @@ class ExtractionCache:
         if self._used:
             self.db.executemany("UPDATE result SET used = ? WHERE key = ?", ((self.now, k) for k in self._used))
             self._used = []
-        if self._used_chunks:
-            self.db.executemany("UPDATE chunk SET used = ? WHERE key = ?", ((self.now, k) for k in self._used_chunks))
-            self._used_chunks = []
+        if self._used_runs:
+            self.db.executemany("UPDATE runs SET used = ? WHERE key = ?", ((self.now, k) for k in self._used_runs))
+            self._used_runs = []
         self.db.commit()
         self._pending = 0
 
@@ -187,7 +187,7 @@ class ExtractionCache:
         """Drop entries no build has used for ``KEEP_SECONDS``; return how many."""
         self.commit()  # the uses noted in this build first
         n = self.db.execute("DELETE FROM result WHERE used < ?", (self.now - KEEP_SECONDS,)).rowcount
-        self.db.execute("DELETE FROM chunk WHERE used < ?", (self.now - KEEP_SECONDS,))
+        self.db.execute("DELETE FROM runs WHERE used < ?", (self.now - KEEP_SECONDS,))
         self.commit()
         return n
 

@@ -72,9 +72,9 @@ class DocResult:
     triples: int = 0
     key: str = ""  # its cache key, when a cache is used
     turtle_size: int = -1  # from the cache: the length of its Turtle, which stays in the cache until needed
-    chunk: str = ""  # the key of the run of documents it belongs to (see ``_runs``), when a cache is used
-    chunk_size: int = 0  # how many documents that run holds
-    partial: Any = None  # on the first document of a run taken whole from the cache: the run's merged state
+    run: str = ""  # the key of the run of documents it belongs to (see ``_runs``), when a cache is used
+    run_size: int = 0  # how many documents that run holds
+    run_state: Any = None  # on the first document of a run taken whole from the cache: the run's merged state
 
 
 _WORKER_RULES: RuleSet | None = None
@@ -414,7 +414,7 @@ def _collect(
                     result.key = keys[i]
                     cache.put(keys[i], result)
             if i in runs:
-                result.chunk, result.chunk_size = runs[i]
+                result.run, result.run_size = runs[i]
             report.read.append(result.name)
             yield result
         if cache is not None:
@@ -424,8 +424,8 @@ def _collect(
             feeder.close()
 
 
-CHUNK_DOCS = 256  # a run of documents ends, on average, every this many documents …
-MAX_CHUNK_DOCS = 2048  # … and at the latest after this many
+RUN_DOCS = 256  # a run of documents ends, on average, every this many documents …
+MAX_RUN_DOCS = 2048  # … and at the latest after this many
 
 
 def _runs(
@@ -436,10 +436,10 @@ def _runs(
 ) -> dict[int, tuple[str, int]]:
     """Cut the documents to merge into runs, and take each run the cache holds whole.
 
-    A run ends after a document whose key (a hash) is 0 modulo ``CHUNK_DOCS``, so the cuts depend on the
+    A run ends after a document whose key (a hash) is 0 modulo ``RUN_DOCS``, so the cuts depend on the
     documents, not on their positions: a changed, added or removed document changes its own run (and at
     most the next), never the others. A run whose documents are all cached and whose merged state is in
-    the cache (``ExtractionCache.put_chunk``) becomes results that need no loading — the first carries
+    the cache (``ExtractionCache.put_run``) becomes results that need no loading — the first carries
     the run's state for ``KnowledgeGraph.merge_partial``; their ``hits`` entries are dropped. For the
     other runs, return each slot's (run key, run size), so that the build can store their state.
     """
@@ -448,15 +448,15 @@ def _runs(
     todo = [i for i, s in enumerate(slots) if not isinstance(s, DocResult)]
     for n, i in enumerate(todo):
         run.append(i)
-        if n + 1 < len(todo) and int(keys[i][:8], 16) % CHUNK_DOCS and len(run) < MAX_CHUNK_DOCS:
+        if n + 1 < len(todo) and int(keys[i][:8], 16) % RUN_DOCS and len(run) < MAX_RUN_DOCS:
             continue
         run_key = hashlib.sha256("\n".join(keys[j] for j in run).encode()).hexdigest()
-        whole = cache.chunk(run_key) if all(j in hits for j in run) else None
+        whole = cache.run(run_key) if all(j in hits for j in run) else None
         if whole is not None and [m[0] for m in whole[0]] == [keys[j] for j in run]:
             members, state = whole
             for j, (key, tlen, triples) in zip(run, members, strict=True):
                 src = hits.pop(j)
-                slots[j] = DocResult(src.name, key=key, turtle_size=tlen, triples=triples, partial=state)
+                slots[j] = DocResult(src.name, key=key, turtle_size=tlen, triples=triples, run_state=state)
                 state = None
         else:
             runs.update((j, (run_key, len(run))) for j in run)
@@ -561,17 +561,17 @@ def build_to(
         parts = _PartWriter(out, previous, cache)
         parts.write(turtle_header())
         parts.write(b"\n# Each source's mentions and the evidence of what it states, source by source.\n")
-        run: tuple[str, int, KnowledgeGraph, list[tuple[str, int, int]]] | None = None
+        pending: tuple[str, int, KnowledgeGraph, list[tuple[str, int, int]]] | None = None
 
         def merge_run() -> None:
-            nonlocal run
-            assert run is not None
-            key, size, graph, members = run
+            nonlocal pending
+            assert pending is not None
+            key, size, graph, members = pending
             state = graph.partial()
             if cache is not None and len(members) == size:  # not when one of its documents failed
-                cache.put_chunk(key, members, state)
+                cache.put_run(key, members, state)
             kg.merge_partial(state)
-            run = None
+            pending = None
 
         t = time.perf_counter()
         for result in _collect(
@@ -590,23 +590,23 @@ def build_to(
         ):
             parts.document(result)
             report.triples += result.triples
-            if run is not None and result.chunk != run[0]:
+            if pending is not None and result.run != pending[0]:
                 merge_run()
-            if result.partial is not None:
-                kg.merge_partial(result.partial)
+            if result.run_state is not None:
+                kg.merge_partial(result.run_state)
             elif result.part is None:
                 pass  # a document of a run whose state was merged whole
-            elif not result.chunk:
+            elif not result.run:
                 kg.merge(result.part)
             else:  # a run the cache does not hold yet: merge it apart, keep its state, merge that
-                if run is None:
-                    run = (result.chunk, result.chunk_size, KnowledgeGraph(rules), [])
-                run[2].merge(result.part)
+                if pending is None:
+                    pending = (result.run, result.run_size, KnowledgeGraph(rules), [])
+                pending[2].merge(result.part)
                 tlen = result.turtle_size if result.turtle_size >= 0 else len(result.turtle)
-                run[3].append((result.key, tlen, result.triples))
-                if len(run[3]) == run[1]:
+                pending[3].append((result.key, tlen, result.triples))
+                if len(pending[3]) == pending[1]:
                     merge_run()
-        if run is not None:
+        if pending is not None:
             merge_run()
         report.stages["extract"] = time.perf_counter() - t - report.stages.get("read", 0.0)
         t = time.perf_counter()

@@ -7,20 +7,20 @@ offsets always map back to the exact text.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import io
 import logging
-import os
 import pickle
 import re
-import tempfile
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from .model import Sentence
+from .output import write_atomic
 
 MAX_SENTENCE = 400
 _END = re.compile(r"[。！？!?]+[”’」』\"')）]*|\n")
@@ -156,7 +156,8 @@ def _load_dictionary() -> None:
         jieba.dt.initialize()
         import jieba.posseg
 
-        _write_snapshot(path, (jieba.dt.FREQ, jieba.dt.total, jieba.posseg.dt.word_tag_tab))
+        with contextlib.suppress(OSError):  # renamed into place whole: no process reads half of it
+            write_atomic(path, pickle.dumps((jieba.dt.FREQ, jieba.dt.total, jieba.posseg.dt.word_tag_tab)))
         return
     finally:
         if collecting:
@@ -172,20 +173,6 @@ def _load_dictionary() -> None:
         finally:
             del jieba.dt.get_dict_file
         jieba.posseg.dt.word_tag_tab = tags
-
-
-def _write_snapshot(path: Path, value: tuple) -> None:
-    """Write atomically (a temporary file renamed into place): processes starting together never read half."""
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
 
 
 def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], ...]:
