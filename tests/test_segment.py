@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,7 +48,8 @@ import jieba
 from zhengji_kg import segment
 if "--snapshot-only" in sys.argv:  # jieba's own loading must not run: the snapshot has to serve
     jieba.dt.initialize = None
-tk = segment.tokenizer()
+segment.posseg()
+tk = jieba.dt
 words = ["北京", "机制", "考核", "推进", "干部", "潜绩", "的"]
 print(json.dumps({
     "snapshot": segment.snapshot_path().is_file(),
@@ -85,3 +87,47 @@ def test_dictionary_snapshot_loads_what_jieba_loads(tmp_path) -> None:
     third = _probe(tmp_path)
     assert third.pop("snapshot") is True and third == first
     assert snap.read_bytes() != b"not a pickle"
+
+
+def _jieba_tokens(text: str, words: tuple[str, ...]) -> list[tuple[str, int, int]]:
+    """What jieba itself (the Python package) cuts, with the given words kept whole as segment once did."""
+    import jieba
+
+    from zhengji_kg.segment import posseg
+
+    posseg()  # loads jieba's dictionary (from the snapshot)
+    tk = _JIEBA.get(words)
+    if tk is None:
+        tk = _JIEBA[words] = jieba.Tokenizer(jieba.dt.dictionary)
+        tk.FREQ, tk.total, tk.initialized = dict(jieba.dt.FREQ), jieba.dt.total, True
+        for w in words:
+            tk.add_word(w, freq=max(tk.suggest_freq(w, tune=False), 10000))
+    return list(tk.tokenize(text))
+
+
+_JIEBA: dict = {}
+
+
+@pytest.mark.parametrize("corpus", ["demo_kg", "seeds_kg"])
+def test_tokens_are_jiebas_own(rules, corpus, request) -> None:
+    """``tokens`` runs jieba-rs; on every sentence of the demo and seed corpora it must cut exactly what
+    jieba cuts, with and without the lexicon's words kept whole."""
+    from zhengji_kg.extract.context import Context
+    from zhengji_kg.segment import forget_tokens
+
+    words = Context.for_rules(rules).jieba_words
+    checked = 0
+    for doc in request.getfixturevalue(corpus).documents.values():
+        forget_tokens()
+        for sent in doc.sentences:
+            for ws in ((), words):
+                assert list(tokens(sent.text, ws)) == _jieba_tokens(sent.text, ws), sent.text
+                checked += 1
+    assert checked > 50
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("考核干部政绩观显潜容错纠错机制建立健全和与的，。“”、 ab1-")), max_size=60)
+)
+def test_tokens_are_jiebas_own_on_any_text(text: str) -> None:
+    assert list(tokens(text)) == _jieba_tokens(text, ())

@@ -161,6 +161,7 @@ def _read_markdown(text: str) -> str:
 # ---------------------------------------------------------------- cleaning
 
 _TERMINAL = "。！？!?；;：:”」』）)…"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters but tab and line feed (\r is gone by then)
 _PAGE_SPLIT = re.compile(r"^(\d{1,3})、")
 
 
@@ -201,23 +202,20 @@ def _join_page_splits(lines: list[str]) -> list[str]:
 @lru_cache(maxsize=1)
 def lexicon_guard() -> Callable[[str], bool]:
     """Whether a text holds a concept or mechanism of the built-in lexicon: such text is never boilerplate."""
-    import ahocorasick
-
+    from .matcher import Matcher
     from .rules import load_rules
 
-    auto = ahocorasick.Automaton()
-    for e in load_rules().entries:
-        if e.type not in ("concept", "mechanism"):
-            continue  # a byline's 来源：中共中央组织部 is furniture even though the body is a known name
-        for surface in (e.label, *e.aliases):
-            if len(surface) >= 2:
-                auto.add_word(surface, surface)
-    auto.make_automaton()
-
-    def holds_term(text: str) -> bool:
-        return next(auto.iter(text), None) is not None
-
-    return holds_term
+    terms = Matcher(
+        {
+            surface: surface
+            for e in load_rules().entries
+            # a byline's 来源：中共中央组织部 is furniture even though the body is a known name
+            if e.type in ("concept", "mechanism")
+            for surface in (e.label, *e.aliases)
+            if len(surface) >= 2
+        }
+    )
+    return terms.occurs_in
 
 
 def clean_text(
@@ -233,7 +231,7 @@ def clean_text(
     keep = keep or lexicon_guard()
     meta: dict[str, str] = {}
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
-    text = "".join(ch for ch in text if ch in "\n\t" or ch >= " ")
+    text = _CONTROL.sub("", text)
     for _, rx in bp.metadata:
         for m in rx.finditer(text):
             for k, v in m.groupdict().items():

@@ -68,7 +68,7 @@ class DocResult:
     doc: Document | None = None  # the extracted document (``build``); a streamed build needs only ``part``
     error: str = ""
     part: Contribution | None = None  # what the document contributes to the merge (graph.contribution)
-    turtle: bytes = b""  # the document's own triples (rdf.document_triples), without @prefix lines
+    turtle: bytes = b""  # the document's own triples (rdf.document_turtle), without @prefix lines
     triples: int = 0
     key: str = ""  # its cache key, when a cache is used
     turtle_size: int = -1  # from the cache: the length of its Turtle, which stays in the cache until needed
@@ -99,7 +99,7 @@ def process_source(
 
     With ``turtle`` (a streamed build) the result carries the document's own Turtle and its contribution
     to the merge — plain tuples, cheap to send back and to cache — instead of the document."""
-    from .rdf import document_triples, serialize_turtle
+    from .rdf import document_turtle
 
     rules = rules or _WORKER_RULES
     assert rules is not None, "process_source needs rules (or a worker initialised with them)"
@@ -115,13 +115,8 @@ def process_source(
         doc = slim(doc)
     if not turtle:
         return DocResult(src.name, doc)
-    triples = list(document_triples(doc))
-    return DocResult(
-        src.name,
-        part=contribution(doc),
-        turtle=serialize_turtle(triples, header=False),
-        triples=len(triples),
-    )
+    turtle, triples = document_turtle(doc)
+    return DocResult(src.name, part=contribution(doc), turtle=turtle, triples=triples)
 
 
 @dataclass

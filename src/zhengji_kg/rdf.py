@@ -239,23 +239,14 @@ def document_triples(doc: Document) -> Iterator[ox.Triple]:
     (and that mention's modality), the evidence of every relation the document states, and the evidence
     of the relations the gazetteer and lexicon derive from what it mentions (``hierarchy.derive``)."""
     src = _source_node(doc.id)
-    at = sentence_lookup(doc.sentences)
-    per_entity: dict[tuple[str, str], dict[int, Evidence]] = {}
-    for m in doc.mentions:
-        sent = at(m.start)
-        evs = per_entity.setdefault((m.type, m.key), {})
-        if sent is not None and sent.start not in evs:
-            evs[sent.start] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
     mentioned = _T["zj:mentionedIn"]
-    for (etype, key), evs in sorted(per_entity.items()):
+    for (etype, key), evs in _mention_evidence(doc):
         e = _entity_node(etype, key)
         yield ox.Triple(e, mentioned, src)
         for start in sorted(evs):
             yield from _evidence_triples(e, mentioned, src, evs[start], modality=True)
     seen: set[ox.Triple] = set()  # two rules finding one relation in one sentence share its node
-    for r in sorted(
-        doc.relations + doc.derived, key=lambda r: (r.subject, r.predicate, r.object, r.sentence.start, r.rule)
-    ):
+    for r in _sorted_relations(doc):
         ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
         for t in _evidence_triples(
             _entity_node(*r.subject), _PRED[r.predicate], _entity_node(*r.object), ev, r.predicate in STATED
@@ -263,6 +254,190 @@ def document_triples(doc: Document) -> Iterator[ox.Triple]:
             if t not in seen:
                 seen.add(t)
                 yield t
+
+
+def _mention_evidence(doc: Document) -> list[tuple[tuple[str, str], dict[int, Evidence]]]:
+    """Each mentioned entity, in order, with the evidence of its first mention in each sentence."""
+    at = sentence_lookup(doc.sentences)
+    per_entity: dict[tuple[str, str], dict[int, Evidence]] = {}
+    for m in doc.mentions:
+        sent = at(m.start)
+        evs = per_entity.setdefault((m.type, m.key), {})
+        if sent is not None and sent.start not in evs:
+            evs[sent.start] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
+    return sorted(per_entity.items())
+
+
+def _sorted_relations(doc: Document) -> list:
+    return sorted(
+        doc.relations + doc.derived, key=lambda r: (r.subject, r.predicate, r.object, r.sentence.start, r.rule)
+    )
+
+
+# ---------------------------------------------------------------- one document's Turtle, written directly
+#
+# A document's part is ~900 triples of one fixed shape (mostly ten per evidence node); making an
+# Oxigraph term for each and serialising them was a quarter of a worker's time. ``document_turtle``
+# writes the same bytes as ``serialize_turtle(document_triples(doc), header=False)`` — the tests compare
+# the two on every corpus and on generated text — by formatting each distinct term once *with Oxigraph*
+# (so escaping is Oxigraph's own) and laying the statements out as its serialiser does: consecutive
+# triples of one subject joined with " ;", of one subject and predicate with " ,".
+
+_PROBE = ox.NamedNode(f"{ZJ}probe")
+_PROBE_LEAD = "zj:probe zj:probe "
+
+
+def _term_turtle(term: ox.NamedNode | ox.Literal) -> str:
+    """How Oxigraph writes ``term`` in object position with the contract's prefixes."""
+    out = ox.serialize([ox.Triple(_PROBE, _PROBE, term)], format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    line = out.decode("utf-8").rstrip("\n").rsplit("\n", 1)[-1]  # literals never hold a raw line break
+    if not (line.startswith(_PROBE_LEAD) and line.endswith(" .")):
+        raise AssertionError(f"unexpected Turtle from Oxigraph: {line!r}")
+    return line[len(_PROBE_LEAD) : -2]
+
+
+@lru_cache(maxsize=65536)
+def _entity_turtle(etype: str, key: str) -> tuple[str, str]:
+    """An entity's IRI and its Turtle form."""
+    node = _entity_node(etype, key)
+    return node.value, _term_turtle(node)
+
+
+@lru_cache(maxsize=65536)
+def _source_turtle(doc_id: str) -> tuple[str, str]:
+    node = _source_node(doc_id)
+    return node.value, _term_turtle(node)
+
+
+_zh_turtle = lru_cache(maxsize=4096)(lambda text: _term_turtle(_zh(text)))
+_plain_turtle = lru_cache(maxsize=4096)(lambda text: _term_turtle(ox.Literal(text)))
+_T_TURTLE = {name: "a" if name == "type" else _term_turtle(node) for name, node in _T.items()}
+_PRED_TURTLE = {name: (node.value, _term_turtle(node)) for name, node in _PRED.items()}
+_EVIDENCE_CLASS = _T_TURTLE["zj:Evidence"]
+
+
+def _evidence_node(s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence) -> str:
+    return "zjr:evidence\\/" + evidence_iri(s[0], p[0], o[0], ev.source, ev.start, ev.end)[len(_EVIDENCE_NS) :]
+
+
+def _evidence_pairs(
+    s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence, modality: bool
+) -> list[tuple[str, str]]:
+    """``_evidence_triples`` as Turtle (predicate, object) pairs; terms are (IRI, Turtle) pairs."""
+    T = _T_TURTLE
+    pairs = [
+        ("a", _EVIDENCE_CLASS),
+        (T["subject"], s[1]),
+        (T["predicate"], p[1]),
+        (T["object"], o[1]),
+        (T["derived"], _source_turtle(ev.source)[1]),
+        (T["zj:sentence"], _zh_turtle(ev.sentence)),
+        (T["zj:charStart"], str(ev.start)),
+        (T["zj:charEnd"], str(ev.end)),
+        (T["zj:rule"], _plain_turtle(ev.rule)),
+    ]
+    if modality:
+        pairs.append((T["zj:modality"], _plain_turtle(ev.modality)))
+    return pairs
+
+
+# The usual evidence node, all of it in one format string (the layout of ``_statement``, precomputed).
+_EVIDENCE_TEXT = (
+    "{n} a "
+    + _EVIDENCE_CLASS
+    + "".join(
+        f" ;\n\t{_T_TURTLE[k]} {{{v}}}"
+        for k, v in (
+            ("subject", "s"),
+            ("predicate", "p"),
+            ("object", "o"),
+            ("derived", "src"),
+            ("zj:sentence", "sentence"),
+            ("zj:charStart", "start"),
+            ("zj:charEnd", "end"),
+            ("zj:rule", "rule"),
+        )
+    )
+).format
+_MODALITY_TEXT = f" ;\n\t{_T_TURTLE['zj:modality']} {{}} .\n".format
+
+
+def _evidence_text(
+    n: str, s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence, modality: bool
+) -> str:
+    """``_statement(n, _evidence_pairs(…))``, faster: the evidence node written in one go."""
+    text = _EVIDENCE_TEXT(
+        n=n,
+        s=s[1],
+        p=p[1],
+        o=o[1],
+        src=_source_turtle(ev.source)[1],
+        sentence=_zh_turtle(ev.sentence),
+        start=ev.start,
+        end=ev.end,
+        rule=_plain_turtle(ev.rule),
+    )
+    return text + (_MODALITY_TEXT(_plain_turtle(ev.modality)) if modality else " .\n")
+
+
+def _statement(subject: str, pairs: list[tuple[str, str]]) -> str:
+    """One subject's triples as Oxigraph lays them out: " ;" between predicates, " ," between objects."""
+    out = [subject]
+    last = None
+    for p, o in pairs:
+        out.append(f" , {o}" if p == last else f" ;\n\t{p} {o}" if last is not None else f" {p} {o}")
+        last = p
+    out.append(" .\n")
+    return "".join(out)
+
+
+def document_turtle(doc: Document) -> tuple[bytes, int]:
+    """The Turtle of ``document_triples(doc)`` without @prefix lines, and how many triples it holds."""
+    chunks: list[str] = []
+    count = 0
+    src = _source_turtle(doc.id)
+    mentioned = (_T["zj:mentionedIn"].value, _T_TURTLE["zj:mentionedIn"])
+    for (etype, key), evs in _mention_evidence(doc):
+        e = _entity_turtle(etype, key)
+        chunks.append(f"{e[1]} {mentioned[1]} {src[1]} .\n")
+        for start in sorted(evs):
+            ev = evs[start]
+            chunks.append(_evidence_text(_evidence_node(e, mentioned, src, ev), e, mentioned, src, ev, True))
+        count += 1 + 10 * len(evs)
+    # Two rules finding one relation in one sentence share its evidence node; sorted, they are neighbours,
+    # and the node is written once with the triples of both (as document_triples' ``seen`` does).
+    relations = _sorted_relations(doc)
+    for i, r in enumerate(relations):
+        ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
+        s, p, o = _entity_turtle(*r.subject), _PRED_TURTLE[r.predicate], _entity_turtle(*r.object)
+        n = _evidence_node(s, p, o, ev)
+        stated = r.predicate in STATED
+        if i and _same_node(relations[i - 1], r):
+            continue  # written with the first relation of its node
+        if i + 1 < len(relations) and _same_node(r, relations[i + 1]):
+            pairs = _evidence_pairs(s, p, o, ev, stated)
+            for r2 in relations[i + 1 :]:
+                if not _same_node(r, r2):
+                    break
+                ev2 = Evidence(doc.id, r2.sentence.text, r2.sentence.start, r2.sentence.end, r2.rule, r2.modality)
+                pairs += [x for x in _evidence_pairs(s, p, o, ev2, stated) if x not in pairs]
+            chunks.append(_statement(n, pairs))
+            count += len(pairs)
+        else:
+            chunks.append(_evidence_text(n, s, p, o, ev, stated))
+            count += 10 if stated else 9
+    return "".join(chunks).encode("utf-8"), count
+
+
+def _same_node(a, b) -> bool:
+    """Whether two relations of a document share an evidence node (the inputs of ``evidence_iri``)."""
+    return (a.subject, a.predicate, a.object, a.sentence.start, a.sentence.end) == (
+        b.subject,
+        b.predicate,
+        b.object,
+        b.sentence.start,
+        b.sentence.end,
+    )
 
 
 def merge_triples(kg: KnowledgeGraph, weights: bool = True) -> Iterator[ox.Triple]:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import ahocorasick
-
+from ..matcher import Matcher
 from ..rules import RuleSet
 
 
 @dataclass
 class Context:
     rules: RuleSet
-    automaton: ahocorasick.Automaton
+    automaton: Matcher[tuple[tuple[str, str, str, str], ...]]  # lexicon surface → its entries
     jieba_words: tuple[str, ...]
     org_spans: list[tuple[int, int]] = field(default_factory=list)
+    _lexicon_hits: tuple[str, list] | None = None
+
+    def lexicon_hits(self, text: str) -> list[tuple[int, int, str, tuple[tuple[str, str, str, str], ...]]]:
+        """Every lexicon surface in ``text`` (overlapping ones too) — scanned once for all lexicon rules."""
+        if self._lexicon_hits is None or self._lexicon_hits[0] is not text:
+            self._lexicon_hits = (text, self.automaton.find(text))
+        return self._lexicon_hits[1]
 
     @staticmethod
     def for_rules(rules: RuleSet) -> Context:
@@ -24,19 +30,16 @@ class Context:
         return Context(rules=rules, automaton=base[0], jieba_words=base[1])
 
 
-_CACHE: dict[str, tuple[ahocorasick.Automaton, tuple[str, ...]]] = {}
+_CACHE: dict[str, tuple[Matcher, tuple[str, ...]]] = {}
 
 
-def _base(rules: RuleSet) -> tuple[ahocorasick.Automaton, tuple[str, ...]]:
+def _base(rules: RuleSet) -> tuple[Matcher, tuple[str, ...]]:
     """Aho-Corasick over every lexicon surface: matching on characters sidesteps jieba's dictionary."""
-    auto = ahocorasick.Automaton()
     table: dict[str, list[tuple[str, str, str, str]]] = {}
     for e in rules.entries:
         for surface in (e.label, *e.aliases):
             table.setdefault(surface, []).append((e.type, e.label, e.category, e.subtype))
-    for surface, values in table.items():
-        auto.add_word(surface, (surface, tuple(values)))
-    auto.make_automaton()
+    auto = Matcher({surface: tuple(values) for surface, values in table.items()})
     words = set(table)
     for r in rules.mention_rules:
         words.update(r.get("heads") or [])

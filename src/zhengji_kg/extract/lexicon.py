@@ -13,10 +13,10 @@ from .context import Context
 def lexicon_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     etype = rule["type"]
     hits = []
-    for end, (surface, values) in ctx.automaton.iter(doc.text):
+    for start, end, surface, values in ctx.lexicon_hits(doc.text):
         for vtype, label, category, subtype in values:
             if vtype == etype:
-                hits.append((end - len(surface) + 1, end + 1, surface, label, category, subtype))
+                hits.append((start, end, surface, label, category, subtype))
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
     last_end = -1
     for start, end, surface, label, category, subtype in hits:

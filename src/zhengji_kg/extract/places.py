@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 
-import ahocorasick
-
 from ..gazetteer import gazetteer
+from ..matcher import Matcher
 from ..model import Document, Mention
 from . import register
 from .context import Context
@@ -16,19 +15,15 @@ LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
 
 
 @lru_cache(maxsize=1)
-def _automaton() -> ahocorasick.Automaton:
-    auto = ahocorasick.Automaton()
-    for name, codes in gazetteer().names.items():
-        auto.add_word(name, (name, tuple(codes)))
-    auto.make_automaton()
-    return auto
+def _automaton() -> Matcher[tuple[str, ...]]:
+    return Matcher({name: tuple(codes) for name, codes in gazetteer().names.items()})
 
 
 @lru_cache(maxsize=32)
 def _scan(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
     """Gazetteer names in ``text``: longest first, no overlaps, and a short form (浙江, 广安) only where
     it stands as a word — 推广安吉县 holds 安吉县, not 广安."""
-    hits = [(end - len(name) + 1, end + 1, name, codes) for end, (name, codes) in _automaton().iter(text)]
+    hits = _automaton().find(text)
     hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
     taken: list[tuple[int, int, str, tuple[str, ...]]] = []
     for h in hits:
