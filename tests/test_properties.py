@@ -115,3 +115,31 @@ def test_boilerplate_cleaner_never_removes_a_sentence_with_a_lexicon_term(lines:
     for line in lines:
         for core, _sentence in [] if isinstance(line, str) else line:
             assert core in cleaned, (core, cleaned)
+
+
+@given(
+    text=st.text(alphabet=st.sampled_from(list("政绩观机制建立，和")), min_size=1, max_size=30),
+    spans=st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 6), st.sampled_from(["concept", "mechanism", "place"])),
+        min_size=1,
+        max_size=6,
+    ),
+    offset=st.integers(0, 50),
+)
+def test_abstracts_of_a_sentence_equal_abstract(text: str, spans, offset: int) -> None:
+    """``relate.Abstracts`` (marks swapped into a sentence cut once) writes what ``relate.abstract`` writes
+    for every subject/object pair — with overlapping, nested, empty and coinciding mentions as well."""
+    from zhengji_kg.model import Mention, Sentence
+    from zhengji_kg.relate import Abstracts, abstract
+
+    sent = Sentence(offset, offset + len(text), text)
+    ms = [
+        Mention(t, "x", f"k{i}", offset + min(a, len(text)), offset + min(a + n, len(text)), "r")
+        for i, (a, n, t) in enumerate(spans)
+    ]
+    abstracts = Abstracts(sent, ms)
+    for s in [None, *ms]:
+        for o in [None, *ms]:
+            if s is o and s is not None:
+                continue
+            assert abstracts(s, o) == abstract(sent, ms, s, o)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import replace
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from .model import Document, Mention, Relation, Sentence
 from .rules import PLACEHOLDERS, TYPE_MARK, RuleSet
@@ -57,6 +57,48 @@ def abstract(sent: Sentence, ms: list[Mention], subj: Mention | None, obj: Menti
         pos = e
     out.append(sent.text[pos - sent.start :])
     return "".join(out)
+
+
+class Abstracts:
+    """``abstract`` for many (subject, object) pairs of one sentence.
+
+    Where the sentence's mentions are disjoint — nearly always — every mention gets its mark whichever
+    pair is under test, so the text between them is cut once and each pair only swaps two marks in;
+    otherwise each pair is worked out by ``abstract`` itself.
+    """
+
+    def __init__(self, sent: Sentence, ms: list[Mention]) -> None:
+        self.sent, self.ms = sent, ms
+        order = sorted(ms, key=lambda m: (m.start, m.end))
+        self.disjoint = all(m.start < m.end for m in order) and all(a.end <= b.start for a, b in pairwise(order))
+        self.cache: dict[tuple[int, int], str] = {}
+        if self.disjoint:
+            text, base = sent.text, sent.start
+            self.pieces: list[str] = []  # text, mark, text, mark … text
+            self.slot: dict[int, int] = {}  # id(mention) → index of its mark in pieces
+            pos = base
+            for m in order:
+                self.pieces.append(text[pos - base : m.start - base])
+                self.slot[id(m)] = len(self.pieces)
+                self.pieces.append(TYPE_MARK[m.type])
+                pos = m.end
+            self.pieces.append(text[pos - base :])
+
+    def __call__(self, subj: Mention | None, obj: Mention | None) -> str:
+        key = (id(subj), id(obj))
+        text = self.cache.get(key)
+        if text is None:
+            if self.disjoint:
+                pieces = list(self.pieces)
+                if subj is not None:
+                    pieces[self.slot[id(subj)]] = S_MARK
+                if obj is not None:
+                    pieces[self.slot[id(obj)]] = O_MARK
+                text = "".join(pieces)
+            else:
+                text = abstract(self.sent, self.ms, subj, obj)
+            self.cache[key] = text
+        return text
 
 
 def modality(sent: Sentence, first: Mention, rules: RuleSet, last: Mention | None = None) -> str:
@@ -159,7 +201,7 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
             continue
         # a "sentence" naming dozens of entities is a list or a run-on line, not a statement: pairing every
         # subject with every object under every rule would cost its mentions to the fourth power
-        abstracts: dict[tuple[int, int], str] = {}  # several rules look at the same (subject, object) pair
+        abstracts = Abstracts(sent, ms)  # several rules look at the same (subject, object) pair
         for rule in rules.relation_rules if len(ms) <= MAX_STATED_MENTIONS else ():
             if rule.get("scope") == "paragraph":
                 continue
@@ -172,10 +214,7 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                     pred = rule["relation"]
                     if rule.get("lexicon_pair") and frozenset((s.key, o.key)) not in rules.contrast_pairs:
                         continue
-                    text = abstracts.get((id(s), id(o)))
-                    if text is None:
-                        text = abstracts[(id(s), id(o))] = abstract(sent, ms, s, o)
-                    if not rule["_pattern"].search(text):
+                    if not rule["_pattern"].search(abstracts(s, o)):
                         continue
                     a, b = (s, o)
                     if pred == "contrastsWith" and b.key < a.key:
