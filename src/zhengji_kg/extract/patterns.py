@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..linescan import finditer, line_anchors
 from ..model import Document, Mention
 from ..segment import window_tokens
 from . import register
@@ -22,7 +23,10 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
     rx: re.Pattern[str] = rule["_pattern"]
     group = rule.get("group") or 0
     generic = ctx.rules.words.get("generic_orgs", frozenset())
-    for m in rx.finditer(doc.text):
+    anchors = _ANCHORS.get(rx)
+    if anchors is None:
+        anchors = _ANCHORS[rx] = line_anchors(rx)
+    for m, offset in finditer(rx, doc.text, anchors):  # offsets below are into m.string, until the end
         start, end = m.span(group)
         surface = m.group(group)
         if rule.get("same_length") and m.groupdict().get("a"):
@@ -30,7 +34,7 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
             seg = len(m.group("a"))
             cut = surface.rfind("年")
             end = start + min(len(surface), cut + 2 + seg)
-            surface = doc.text[start:end]
+            surface = m.string[start:end]
         label = clean_label(surface)
         if not label or label in generic:
             continue
@@ -44,11 +48,14 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
             type=rule["type"],
             surface=label,
             key=label,
-            start=start,
-            end=end,
+            start=offset + start,
+            end=offset + end,
             rule=rule["id"],
             subtype=rule.get("subtype", ""),
         )
+
+
+_ANCHORS: dict[re.Pattern[str], tuple[str, ...]] = {}  # a pattern's line anchors (linescan), worked out once
 
 
 def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:

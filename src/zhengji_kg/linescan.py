@@ -1,0 +1,116 @@
+"""Run a mention pattern only over the lines that can hold a match — the same matches, found sooner.
+
+Most positions of a document cannot start a match of a pattern like the party-body one (an optional
+place of 2–8 characters, an optional level, then 委/政府/人大 …), yet ``re`` tries every one of them.
+When the parsed pattern shows that (a) every match holds one of a few plain words and (b) no match can
+cross a line break or depend on where the string starts or ends, ``finditer`` over just the lines that
+hold one of those words yields exactly the matches of ``finditer`` over the whole text, shifted by the
+line's offset. Patterns that do not pass both checks are run over the whole text, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from re import _constants as c  # the parser behind re.compile: private, but stable since Python 3.11
+from re import _parser
+
+_NL = ord("\n")
+
+
+def line_anchors(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """The words one of which every match holds, if the pattern can be run line by line; else ()."""
+    if pattern.flags & (re.DOTALL | re.MULTILINE | re.IGNORECASE | re.VERBOSE):
+        return ()
+    try:
+        tree = _parser.parse(pattern.pattern)
+    except re.error:
+        return ()
+    if not _within_line(tree):
+        return ()
+    return _first_required(tree) or ()
+
+
+def finditer(pattern: re.Pattern[str], text: str, anchors: tuple[str, ...]) -> Iterator[tuple[re.Match[str], int]]:
+    """(match, offset of the string it was found in): over the lines holding an anchor, or the whole text."""
+    if not anchors:
+        for m in pattern.finditer(text):
+            yield m, 0
+        return
+    pos = 0
+    for line in text.split("\n"):
+        if any(a in line for a in anchors):
+            for m in pattern.finditer(line):
+                yield m, pos
+        pos += len(line) + 1
+
+
+def _within_line(items) -> bool:
+    """No part of the pattern can match a line break, and nothing looks at the string's edges."""
+    for op, av in items:
+        if op is c.LITERAL:
+            ok = av != _NL
+        elif op is c.ANY:
+            ok = True  # "." stops at a line break without DOTALL
+        elif op is c.IN:
+            ok = _set_excludes_newline(av)
+        elif op is c.SUBPATTERN:
+            ok = not av[1] and not av[2] and _within_line(av[3])
+        elif op is c.BRANCH:
+            ok = all(_within_line(b) for b in av[1])
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            ok = _within_line(av[2])
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            ok = _within_line(av[1])  # a look that cannot see a line break sees the same at a line's end
+        else:  # anchors (^ $ \A \Z \b), backreferences, conditionals, atomic groups …: not analysed
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _set_excludes_newline(items) -> bool:
+    if any(op is c.NEGATE for op, _ in items):
+        return False
+    for op, av in items:
+        if op is c.LITERAL and av == _NL:
+            return False
+        if op is c.RANGE and av[0] <= _NL <= av[1]:
+            return False
+        if op is c.CATEGORY and av in (c.CATEGORY_SPACE, c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD):
+            return False
+        if op not in (c.LITERAL, c.RANGE, c.CATEGORY):
+            return False
+    return True
+
+
+def _word(items) -> str | None:
+    """The plain word a sequence of items spells, or None."""
+    if not items or any(op is not c.LITERAL for op, _ in items):
+        return None
+    return "".join(chr(av) for _, av in items)
+
+
+def _required(op, av) -> tuple[str, ...] | None:
+    if op is c.LITERAL:
+        return (chr(av),)
+    if op is c.IN:
+        return tuple(chr(a) for _, a in av) if av and all(o is c.LITERAL for o, _ in av) else None
+    if op is c.BRANCH:
+        words = [_word(list(b)) for b in av[1]]
+        return None if any(w is None for w in words) else tuple(words)  # type: ignore[arg-type]
+    if op is c.SUBPATTERN:
+        word = _word(list(av[3]))
+        return (word,) if word else _first_required(av[3])
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+        return _first_required(av[2])
+    return None
+
+
+def _first_required(items) -> tuple[str, ...] | None:
+    """The first alternation of plain words in the sequence that no match can skip."""
+    for op, av in items:
+        found = _required(op, av)
+        if found:
+            return found
+    return None
