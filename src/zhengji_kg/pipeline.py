@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -75,6 +76,25 @@ class DocResult:
     run: str = ""  # the key of the run of documents it belongs to (see ``_runs``), when a cache is used
     run_size: int = 0  # how many documents that run holds
     run_state: Any = None  # on the first document of a run taken whole from the cache: the run's merged state
+    # from a worker process: the rest of the result pickled there, without the Turtle — what the cache
+    # stores, so that the build process unpickles it once (``unpacked``) and never pickles it again
+    packed: bytes = b""
+
+
+def packed(result: DocResult) -> DocResult:
+    """``result`` as a worker sends it back: its Turtle and the rest pickled (see ``DocResult.packed``)."""
+    if result.part is None:
+        return result
+    blob = pickle.dumps(replace(result, turtle=b""), protocol=pickle.HIGHEST_PROTOCOL)
+    return DocResult(result.name, turtle=result.turtle, triples=result.triples, packed=blob)
+
+
+def unpacked(result: DocResult) -> DocResult:
+    if not result.packed:
+        return result
+    value = pickle.loads(result.packed)
+    value.turtle, value.packed = result.turtle, result.packed
+    return value
 
 
 _WORKER_RULES: RuleSet | None = None
@@ -159,7 +179,7 @@ def _results(
 
 
 def _process_batch(sources: list[SourceFile], turtle: bool, keep_text: bool) -> list[DocResult]:
-    return [process_source(src, None, turtle, keep_text) for src in sources]
+    return [packed(process_source(src, None, turtle, keep_text)) for src in sources]
 
 
 class _Feeder:
@@ -246,7 +266,7 @@ class _Feeder:
                     "try again with fewer --jobs"
                 ) from exc
             self._futures[b] = None
-        result = self._done[b][i]
+        result = unpacked(self._done[b][i])
         self._left[b] -= 1
         if not self._left[b]:
             del self._done[b]
