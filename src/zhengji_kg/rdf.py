@@ -317,7 +317,9 @@ _EVIDENCE_CLASS = _T_TURTLE["zj:Evidence"]
 
 
 def _evidence_node(s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence) -> str:
-    return "zjr:evidence\\/" + evidence_iri(s[0], p[0], o[0], ev.source, ev.start, ev.end)[len(_EVIDENCE_NS) :]
+    """``evidence_iri`` as Turtle (its hex name after ``zjr:evidence\\/``), computed in one go."""
+    key = f"{s[0]}\x1f{p[0]}\x1f{o[0]}\x1f{ev.source}\x1f{ev.start}\x1f{ev.end}"
+    return "zjr:evidence\\/" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
 
 
 def _evidence_pairs(
@@ -341,43 +343,28 @@ def _evidence_pairs(
     return pairs
 
 
-# The usual evidence node, all of it in one format string (the layout of ``_statement``, precomputed).
-_EVIDENCE_TEXT = (
-    "{n} a "
-    + _EVIDENCE_CLASS
-    + "".join(
-        f" ;\n\t{_T_TURTLE[k]} {{{v}}}"
-        for k, v in (
-            ("subject", "s"),
-            ("predicate", "p"),
-            ("object", "o"),
-            ("derived", "src"),
-            ("zj:sentence", "sentence"),
-            ("zj:charStart", "start"),
-            ("zj:charEnd", "end"),
-            ("zj:rule", "rule"),
-        )
-    )
-).format
-_MODALITY_TEXT = f" ;\n\t{_T_TURTLE['zj:modality']} {{}} .\n".format
+# The usual evidence node, written by one f-string: its predicates as Oxigraph writes them, looked up once.
+_EV_LEAD = f" a {_EVIDENCE_CLASS} ;\n\t{_T_TURTLE['subject']} "
+_EV_P = f" ;\n\t{_T_TURTLE['predicate']} "
+_EV_O = f" ;\n\t{_T_TURTLE['object']} "
+_EV_SRC = f" ;\n\t{_T_TURTLE['derived']} "
+_EV_SENT = f" ;\n\t{_T_TURTLE['zj:sentence']} "
+_EV_START = f" ;\n\t{_T_TURTLE['zj:charStart']} "
+_EV_END = f" ;\n\t{_T_TURTLE['zj:charEnd']} "
+_EV_RULE = f" ;\n\t{_T_TURTLE['zj:rule']} "
+_EV_MOD = f" ;\n\t{_T_TURTLE['zj:modality']} "
 
 
 def _evidence_text(
     n: str, s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence, modality: bool
 ) -> str:
     """``_statement(n, _evidence_pairs(…))``, faster: the evidence node written in one go."""
-    text = _EVIDENCE_TEXT(
-        n=n,
-        s=s[1],
-        p=p[1],
-        o=o[1],
-        src=_source_turtle(ev.source)[1],
-        sentence=_zh_turtle(ev.sentence),
-        start=ev.start,
-        end=ev.end,
-        rule=_plain_turtle(ev.rule),
+    mood = f"{_EV_MOD}{_plain_turtle(ev.modality)} .\n" if modality else " .\n"
+    return (
+        f"{n}{_EV_LEAD}{s[1]}{_EV_P}{p[1]}{_EV_O}{o[1]}{_EV_SRC}{_source_turtle(ev.source)[1]}"
+        f"{_EV_SENT}{_zh_turtle(ev.sentence)}{_EV_START}{ev.start}{_EV_END}{ev.end}{_EV_RULE}"
+        f"{_plain_turtle(ev.rule)}{mood}"
     )
-    return text + (_MODALITY_TEXT(_plain_turtle(ev.modality)) if modality else " .\n")
 
 
 def _statement(subject: str, pairs: list[tuple[str, str]]) -> str:
