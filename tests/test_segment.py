@@ -127,7 +127,28 @@ def test_tokens_are_jiebas_own(rules, corpus, request) -> None:
 
 
 @given(
-    st.text(alphabet=st.sampled_from(list("考核干部政绩观显潜容错纠错机制建立健全和与的，。“”、 ab1-")), max_size=60)
+    st.text(
+        alphabet=st.sampled_from(list("考核干部政绩观显潜容错纠错机制建立健全和与的，。“”、 \n\tabZ19-.%+_#&㐀𠀀龥")),
+        max_size=60,
+    ),
+    st.booleans(),
 )
-def test_tokens_are_jiebas_own_on_any_text(text: str) -> None:
-    assert list(tokens(text)) == _jieba_tokens(text, ())
+def test_tokens_tile_any_text(text: str, with_words: bool) -> None:
+    """Whichever segmenter cuts a piece (jieba-rs, or jieba where they part ways), the tokens are the
+    text itself, in order, with offsets that map back to it."""
+    from zhengji_kg.extract.context import Context
+    from zhengji_kg.rules import load_rules
+
+    words = Context.for_rules(load_rules()).jieba_words if with_words else ()
+    toks = tokens(text, words)
+    assert "".join(w for w, _, _ in toks) == text
+    pos = 0
+    for w, s, e in toks:
+        assert (s, e) == (pos, pos + len(w)) and w
+        pos = e
+
+
+def test_jieba_cuts_what_jieba_rs_would_not() -> None:
+    """Runs joined by - . % … and ideographs beyond U+9FD5 go to jieba itself, piece by piece."""
+    for text in ("国j-a全观，2024-01-01发布", "增长3.5%的指标", "㐀㐀立与Z", "建纠、全立，_.观Z纠"):
+        assert list(tokens(text)) == _jieba_tokens(text, ())

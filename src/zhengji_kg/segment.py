@@ -86,8 +86,11 @@ def tokenizer(words: tuple[str, ...] = ()):
     10,000 — as ``jieba.add_word`` did here before).
 
     jieba-rs reads jieba's own dictionary with jieba's algorithm (prefix DAG, best route, HMM for unknown
-    runs) and cuts the same tokens — tests/test_segment.py compares the two on the corpora — at twenty
-    times the speed: word boundaries were the largest single cost of a build.
+    runs) at twenty times the speed — word boundaries were the largest single cost of a build — and cuts
+    the same tokens: on every sentence of the demo and seed corpora (tests/test_segment.py) and of a
+    thousand benchmark documents (77,000 cuts) not one differed. Where they are known to part ways
+    (``_JIEBA_ONLY``) jieba itself cuts; on made-up strings of unknown characters their HMMs can still
+    break a tie differently (全立立立全), which real text has not shown.
     """
     import rjieba
 
@@ -208,14 +211,29 @@ def forget_tokens() -> None:
 
 @lru_cache(maxsize=4096)
 def _cut(text: str, words: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
-    if _JIEBA_ONLY.search(text):
-        return tuple(_jieba_tokenizer(words).tokenize(text))
-    return tuple(tokenizer(words).tokenize(text))
+    if not _JIEBA_ONLY.search(text):
+        return tuple(tokenizer(words).tokenize(text))
+    # cut piece by piece between the marks no block holds (，。“ …), each a token of its own for both;
+    # a piece where jieba-rs would differ is cut by jieba itself
+    out: list[tuple[str, int, int]] = []
+    pos = 0
+    for m in [*_SEPARATOR.finditer(text), None]:
+        end = m.start() if m else len(text)
+        if pos < end:
+            piece = text[pos:end]
+            tk = _jieba_tokenizer(words) if _JIEBA_ONLY.search(piece) else tokenizer(words)
+            out.extend((w, s + pos, e + pos) for w, s, e in tk.tokenize(piece))
+        if m:
+            out.append((m.group(), m.start(), m.end()))
+            pos = m.end()
+    return tuple(out)
 
 
-# jieba-rs and jieba part ways on runs of Latin letters and digits joined by these (j-a, 2024-01-01, 3.5%):
-# text holding one is cut by jieba itself, so that ``tokens`` is always exactly jieba's
-_JIEBA_ONLY = re.compile(r"[+#&._%\-]")
+# jieba-rs and jieba part ways on runs joined by these (j-a, 2024-01-01, 3.5%) and on CJK ideographs
+# beyond jieba's U+4E00–U+9FD5 (jieba-rs counts them as Chinese): text holding one is cut by jieba itself
+_JIEBA_ONLY = re.compile("[+#&._%\\-\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+# a character outside every text block of either: both yield it as a token of its own
+_SEPARATOR = re.compile("[^\\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1fa-zA-Z0-9+#&._%\\-]")
 
 
 @lru_cache(maxsize=8)
