@@ -309,7 +309,14 @@ def _source_turtle(doc_id: str) -> tuple[str, str]:
     return node.value, _term_turtle(node)
 
 
-_zh_turtle = lru_cache(maxsize=4096)(lambda text: _term_turtle(_zh(text)))
+@lru_cache(maxsize=4096)
+def _zh_turtle(text: str) -> str:
+    """A sentence as a Turtle literal: quoted as it is when nothing in it needs escaping (Oxigraph escapes
+    only quotes, backslashes and control characters), else as Oxigraph writes it."""
+    return _term_turtle(_zh(text)) if _NEEDS_ESCAPE.search(text) else f'"{text}"@zh'
+
+
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
 _plain_turtle = lru_cache(maxsize=4096)(lambda text: _term_turtle(ox.Literal(text)))
 _T_TURTLE = {name: "a" if name == "type" else _term_turtle(node) for name, node in _T.items()}
 _PRED_TURTLE = {name: (node.value, _term_turtle(node)) for name, node in _PRED.items()}
