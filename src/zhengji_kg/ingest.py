@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from .model import Document
-from .resources import ontology_path
+from .resources import load_yaml, ontology_path
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx")
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml")
@@ -40,7 +40,7 @@ class Boilerplate:
 def load_boilerplate(path: str | None = None) -> Boilerplate:
     """Compile the boilerplate patterns once; a broken pattern is reported with its id."""
     p = Path(path) if path else ontology_path("boilerplate.yaml")
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    data = load_yaml(p.read_text(encoding="utf-8")) or {}
     out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     always = set()
     for section in ("drop_lines", "drop_inline", "metadata"):
@@ -304,7 +304,7 @@ def parse_sidecar(name: str, raw: bytes | None) -> dict[str, str]:
     if not raw:
         return {}
     try:
-        data = yaml.safe_load(raw.decode("utf-8")) or {}
+        data = load_yaml(raw.decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise IngestError(f"sidecar {name} is not valid UTF-8 YAML: {exc}") from exc
     if not isinstance(data, dict):

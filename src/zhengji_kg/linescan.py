@@ -4,14 +4,15 @@ Most positions of a document cannot start a match of a pattern like the party-bo
 place of 2–8 characters, an optional level, then 委/政府/人大 …), yet ``re`` tries every one of them.
 When the parsed pattern shows that (a) every match holds one of a few plain words and (b) no match can
 cross a line break or depend on where the string starts or ends, ``finditer`` over just the lines that
-hold one of those words yields exactly the matches of ``finditer`` over the whole text, shifted by the
-line's offset. Patterns that do not pass both checks are run over the whole text, as before.
+hold one of those words yields exactly the matches of ``finditer`` over the whole text. Patterns that
+do not pass both checks are run over the whole text, as before.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from re import _constants as c  # the parser behind re.compile: private, but stable since Python 3.11
 from re import _parser
 
@@ -31,18 +32,29 @@ def line_anchors(pattern: re.Pattern[str]) -> tuple[str, ...]:
     return _first_required(tree) or ()
 
 
-def finditer(pattern: re.Pattern[str], text: str, anchors: tuple[str, ...]) -> Iterator[tuple[re.Match[str], int]]:
-    """(match, offset of the string it was found in): over the lines holding an anchor, or the whole text."""
+def finditer(pattern: re.Pattern[str], text: str, anchors: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, searching only the lines that hold an anchor when there are anchors.
+
+    Each such line is searched in place (``finditer(text, start, end)``): offsets are the text's own, and
+    a look behind the line's start sees the line break, which no part of such a pattern can match.
+    """
     if not anchors:
-        for m in pattern.finditer(text):
-            yield m, 0
+        yield from pattern.finditer(text)
         return
-    pos = 0
-    for line in text.split("\n"):
-        if any(a in line for a in anchors):
-            for m in pattern.finditer(line):
-                yield m, pos
-        pos += len(line) + 1
+    done = -1
+    for hit in _anchor_regex(anchors).finditer(text):
+        if hit.start() < done:
+            continue  # on a line already searched
+        start = text.rfind("\n", 0, hit.start()) + 1
+        end = text.find("\n", hit.end())
+        end = len(text) if end < 0 else end
+        yield from pattern.finditer(text, start, end)
+        done = end
+
+
+@lru_cache(maxsize=64)
+def _anchor_regex(anchors: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, anchors)))
 
 
 def _within_line(items) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 _PKG = Path(__file__).resolve().parent
 
@@ -17,3 +18,11 @@ def ontology_dir() -> Path:
 
 def ontology_path(name: str) -> Path:
     return ontology_dir() / name
+
+
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml when PyYAML has it (its wheels do): the same data, about ten
+    times faster — the lexicon and rules are read at the start of every build."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

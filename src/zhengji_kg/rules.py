@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from .model import ENTITY_TYPES
-from .resources import ontology_path
+from .resources import load_yaml, ontology_path
 
 PLACEHOLDERS = {
     "{S}": "\ue000",
@@ -106,7 +106,7 @@ def _load_yaml(path: Path) -> Any:
     except OSError as exc:
         raise RuleError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     try:
-        return yaml.safe_load(text), text
+        return load_yaml(text), text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

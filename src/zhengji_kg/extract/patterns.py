@@ -26,7 +26,7 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
     anchors = _ANCHORS.get(rx)
     if anchors is None:
         anchors = _ANCHORS[rx] = line_anchors(rx)
-    for m, offset in finditer(rx, doc.text, anchors):  # offsets below are into m.string, until the end
+    for m in finditer(rx, doc.text, anchors):
         start, end = m.span(group)
         surface = m.group(group)
         if rule.get("same_length") and m.groupdict().get("a"):
@@ -34,7 +34,7 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
             seg = len(m.group("a"))
             cut = surface.rfind("年")
             end = start + min(len(surface), cut + 2 + seg)
-            surface = m.string[start:end]
+            surface = doc.text[start:end]
         label = clean_label(surface)
         if not label or label in generic:
             continue
@@ -48,8 +48,8 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
             type=rule["type"],
             surface=label,
             key=label,
-            start=offset + start,
-            end=offset + end,
+            start=start,
+            end=end,
             rule=rule["id"],
             subtype=rule.get("subtype", ""),
         )
