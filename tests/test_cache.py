@@ -37,6 +37,20 @@ def test_entries_used_again_survive_pruning_and_stale_ones_go(tmp_path) -> None:
     cache.close()
 
 
+def test_pruned_at_most_once_a_day(tmp_path) -> None:
+    path = tmp_path / "extract.sqlite"
+    now = time.time()
+    cache = ExtractionCache(path)
+    assert cache.prune() == 0
+    cache.close()
+    _put(path, "stale", now - KEEP_SECONDS - 10)
+    cache = ExtractionCache(path)
+    assert cache.prune() == 0 and cache.keys() == {"stale"}  # pruned an instant ago: not again today
+    cache.db.execute("UPDATE meta SET value = ?", (now - TOUCH_SECONDS - 1,))
+    assert cache.prune() == 1 and cache.keys() == set()
+    cache.close()
+
+
 def test_a_damaged_entry_is_a_miss(tmp_path) -> None:
     path = tmp_path / "extract.sqlite"
     _put(path, "k", time.time())

@@ -143,3 +143,25 @@ def test_abstracts_of_a_sentence_equal_abstract(text: str, spans, offset: int) -
             if s is o and s is not None:
                 continue
             assert abstracts(s, o) == abstract(sent, ms, s, o)
+
+
+_SEGMENT = st.text(alphabet=st.sampled_from(list("ab政.-_ ")), min_size=1, max_size=4).filter(
+    lambda s: s not in (".", "..")
+)
+
+
+@given(root=st.lists(_SEGMENT, max_size=3), rest=st.lists(_SEGMENT, max_size=3), absolute=st.booleans())
+def test_corpus_name_is_the_path_under_its_root(root, rest, absolute) -> None:
+    """``corpus_name`` cuts strings for speed; it must say what ``Path.relative_to`` says."""
+    from pathlib import Path
+
+    from zhengji_kg.ingest import corpus_name
+
+    r = Path("/" if absolute else ".", *root)
+    for path in (r.joinpath(*rest), Path("/elsewhere", *rest), r):
+        try:
+            rel = path.relative_to(r)
+            expected = rel.as_posix() if rel.parts else path.name
+        except ValueError:
+            expected = path.name
+        assert corpus_name(path, r) == expected

@@ -81,6 +81,8 @@ class ExtractionCache:
         db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, used REAL, value BLOB)")
         # where each document's Turtle lies in the graph file the last build wrote (see ``layout``)
         db.execute("CREATE TABLE IF NOT EXISTS layout (name TEXT PRIMARY KEY, value BLOB)")
+        # when the cache was last pruned (see ``prune``)
+        db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value REAL)")
         db.commit()
         return db
 
@@ -188,10 +190,18 @@ class ExtractionCache:
         self._pending = 0
 
     def prune(self) -> int:
-        """Drop entries no build has used for ``KEEP_SECONDS``; return how many."""
+        """Drop entries no build has used for ``KEEP_SECONDS``; return how many.
+
+        At most once every ``TOUCH_SECONDS``: looking at every entry's last use costs half a second in a
+        large cache, on the path of every incremental build, and uses are only noted once a day anyway.
+        """
         self.commit()  # the uses noted in this build first
+        last = self.db.execute("SELECT value FROM meta WHERE name = 'pruned'").fetchone()
+        if last is not None and self.now - TOUCH_SECONDS < last[0] <= self.now:
+            return 0
         n = self.db.execute("DELETE FROM result WHERE used < ?", (self.now - KEEP_SECONDS,)).rowcount
         self.db.execute("DELETE FROM runs WHERE used < ?", (self.now - KEEP_SECONDS,))
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (self.now,))
         self.commit()
         return n
 

@@ -7,6 +7,7 @@ cleaned with BeautifulSoup; the boilerplate patterns themselves are data (``onto
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -287,10 +288,11 @@ def _guess_title(text: str) -> str | None:
 
 def sidecar_path(path: Path) -> Path | None:
     """``NAME.meta.yaml`` (or ``.meta.yml``) beside ``NAME.ext``, if there is one."""
+    base = os.fspath(path)
+    stem = base[: len(base) - len(path.suffix)] if path.suffix else base  # path.with_name(path.stem + …)
     for suffix in SIDECAR_SUFFIXES:
-        side = path.with_name(path.stem + suffix)
-        if side.is_file():
-            return side
+        if os.path.isfile(stem + suffix):  # strings, not pathlib: this runs for every file of every build
+            return Path(stem + suffix)
     return None
 
 
@@ -367,6 +369,9 @@ def load_source(path: Path, root: Path) -> SourceFile:
 def corpus_name(path: Path, root: Path) -> str:
     """A file's name in the corpus: its path under ``root`` (POSIX separators), or its file name when it
     is not under ``root``."""
+    p, r = os.fspath(path), os.fspath(root)
+    if p.startswith(r) and p[len(r) : len(r) + 1] == os.sep and len(p) > len(r) + 1:  # the usual case, fast
+        return p[len(r) + 1 :].replace(os.sep, "/")
     try:
         rel = path.relative_to(root)
     except ValueError:
@@ -430,7 +435,7 @@ def iter_corpus_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
                     f = Path(dirpath) / name
                     if f.suffix.lower() in SUFFIXES and not name.startswith(".") and name != "README.md":
                         found.append(f)
-            for f in sorted(found, key=lambda f: f.relative_to(p).as_posix()):
+            for f in sorted(found, key=lambda f: corpus_name(f, p)):
                 yield f, p
         else:
             yield p, p.parent

@@ -73,13 +73,20 @@ def _ok(ch: str) -> bool:
 
 def mint(*segments: str) -> URIRef:
     """An instance IRI under ``zjr:`` from path segments, each percent-encoded where an IRI needs it."""
-    parts = []
-    for seg in segments:
-        parts.append(
-            "".join(ch if _ok(ch) and ch != "/" else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in seg)
-            or "%20"
-        )
-    return URIRef(str(ZJR) + "/".join(parts))
+    return URIRef(str(ZJR) + "/".join(seg if _PLAIN.fullmatch(seg) else _encode(seg) for seg in segments))
+
+
+def _encode(seg: str) -> str:
+    """A path segment with every character an IRI segment may not hold as it is percent-encoded."""
+    return (
+        "".join(ch if _ok(ch) and ch != "/" else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in seg)
+        or "%20"
+    )
+
+
+# segments made only of these need no encoding (``_encode`` would return them as they are): the
+# common case of Chinese labels, checked by one regex instead of a test per character
+_PLAIN = re.compile(r"[A-Za-z0-9\-._~:\u3400-\u4db5\u4e00-\u9fa5]+")
 
 
 def entity_iri(etype: str, key: str) -> URIRef:

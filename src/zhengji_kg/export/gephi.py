@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
 
 from ..rdf import ZJ
+
+if TYPE_CHECKING:  # networkx is imported where it is used: a build (which only tidies exports) never needs it
+    import networkx as nx
 
 CORE = {ZJ.Concept: "concept", ZJ.Mechanism: "mechanism", ZJ.Place: "place", ZJ.Organization: "organization"}
 COLOUR = {"concept": (225, 87, 89), "mechanism": (78, 121, 167), "place": (89, 161, 79), "organization": (242, 142, 43)}
@@ -32,6 +35,8 @@ EDGES = {
 
 def to_networkx(g: Graph) -> nx.MultiDiGraph:
     """Entities as nodes (label, type, aliases, count, code), relations as typed edges weighted by evidence."""
+    import networkx as nx
+
     out = nx.MultiDiGraph()
     for cls, etype in CORE.items():
         for e in sorted(g.subjects(RDF.type, cls)):
@@ -60,6 +65,8 @@ def to_networkx(g: Graph) -> nx.MultiDiGraph:
 
 
 def to_gexf(g: Graph) -> str:
+    import networkx as nx
+
     nxg = to_networkx(g)
     for _, data in nxg.nodes(data=True):
         r, gr, b = COLOUR[data["type"]]
@@ -70,6 +77,8 @@ def to_gexf(g: Graph) -> str:
 
 
 def to_graphml(g: Graph) -> str:
+    import networkx as nx
+
     buf = io.BytesIO()
     nx.write_graphml(to_networkx(g), buf, encoding="utf-8", prettyprint=True)
     return buf.getvalue().decode("utf-8")
