@@ -188,6 +188,7 @@ def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], 
 # a character of a text block as jieba cuts it (jieba-rs counts every CJK ideograph block; jieba only
 # U+4E00–U+9FD5): a superset of both, so that a window widened to it starts and ends at a block boundary
 _BLOCK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1fa-zA-Z0-9+#&\\._%\\-]")
+_BLOCK_RUN = re.compile(_BLOCK_CHAR.pattern + "*")
 
 
 def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
@@ -199,8 +200,7 @@ def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> l
     """
     while lo > 0 and _BLOCK_CHAR.match(text[lo - 1]):
         lo -= 1
-    while hi < len(text) and _BLOCK_CHAR.match(text[hi]):
-        hi += 1
+    hi = _BLOCK_RUN.match(text, hi).end()  # type: ignore[union-attr]  (``*`` always matches)
     return [(w, s + lo, e + lo) for w, s, e in tokens(text[lo:hi], words)]
 
 

@@ -9,6 +9,7 @@ A、B、C等工作机制 → three).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -133,7 +134,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             lo = 0 if quoted and quoted.start() < hs else max(sent.text.rfind(c, 0, hs) for c in _CLAUSE_MARKS) + 1
             toks = window_tokens(sent.text, lo, he, ctx.jieba_words)
             # split the token that straddles the head start, if any
-            idx = max((i for i, (_, s, _e) in enumerate(toks) if s < hs), default=-1)
+            idx = bisect_left([s for _, s, _e in toks], hs) - 1  # the last token starting before the head
             local = list(toks)
             if idx >= 0 and local[idx][2] > hs:
                 w, s, _e = local[idx]
