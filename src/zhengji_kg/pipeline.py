@@ -77,11 +77,11 @@ class DocResult:
     run_size: int = 0  # how many documents that run holds
     run_state: Any = None  # on the first document of a run taken whole from the cache: the run's merged state
     # from a worker process: the rest of the result pickled there, without the Turtle — what the cache
-    # stores, so that the build process unpickles it once (``unpacked``) and never pickles it again
+    # stores, so that the build process unpickles it once (``unpack_result``) and never pickles it again
     packed: bytes = b""
 
 
-def packed(result: DocResult) -> DocResult:
+def pack_result(result: DocResult) -> DocResult:
     """``result`` as a worker sends it back: its Turtle and the rest pickled (see ``DocResult.packed``)."""
     if result.part is None:
         return result
@@ -89,7 +89,8 @@ def packed(result: DocResult) -> DocResult:
     return DocResult(result.name, turtle=result.turtle, triples=result.triples, packed=blob)
 
 
-def unpacked(result: DocResult) -> DocResult:
+def unpack_result(result: DocResult) -> DocResult:
+    """The result ``pack_result`` packed, whole again (its ``packed`` bytes kept for the cache)."""
     if not result.packed:
         return result
     value = pickle.loads(result.packed)
@@ -179,7 +180,7 @@ def _results(
 
 
 def _process_batch(sources: list[SourceFile], turtle: bool, keep_text: bool) -> list[DocResult]:
-    return [packed(process_source(src, None, turtle, keep_text)) for src in sources]
+    return [pack_result(process_source(src, None, turtle, keep_text)) for src in sources]
 
 
 class _Feeder:
@@ -266,7 +267,7 @@ class _Feeder:
                     "try again with fewer --jobs"
                 ) from exc
             self._futures[b] = None
-        result = unpacked(self._done[b][i])
+        result = unpack_result(self._done[b][i])
         self._left[b] -= 1
         if not self._left[b]:
             del self._done[b]

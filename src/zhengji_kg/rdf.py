@@ -100,8 +100,11 @@ def source_iri(doc_id: str) -> URIRef:
 def evidence_iri(s: str, p: str, o: str, source: str, start: int, end: int) -> str:
     """The IRI of the evidence of (s, p, o) in one sentence of one source: a hash, so it is stable and
     the same whichever worker or build computes it (hex digits need no escaping, hence no ``mint``)."""
-    h = hashlib.sha1("\x1f".join((s, p, o, source, str(start), str(end))).encode("utf-8")).hexdigest()[:20]
-    return f"{ZJR}evidence/{h}"
+    return f"{ZJR}evidence/{_evidence_hash(s, p, o, source, start, end)}"
+
+
+def _evidence_hash(s: str, p: str, o: str, source: str, start: int, end: int) -> str:
+    return hashlib.sha1(f"{s}\x1f{p}\x1f{o}\x1f{source}\x1f{start}\x1f{end}".encode()).hexdigest()[:20]
 
 
 def relation_evidence_iri(doc_id: str, r) -> str:
@@ -331,9 +334,8 @@ _EVIDENCE_CLASS = _T_TURTLE["zj:Evidence"]
 
 
 def _evidence_node(s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence) -> str:
-    """``evidence_iri`` as Turtle (its hex name after ``zjr:evidence\\/``), computed in one go."""
-    key = f"{s[0]}\x1f{p[0]}\x1f{o[0]}\x1f{ev.source}\x1f{ev.start}\x1f{ev.end}"
-    return "zjr:evidence\\/" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]
+    """``evidence_iri`` as Turtle: its hex name after ``zjr:evidence\\/``."""
+    return "zjr:evidence\\/" + _evidence_hash(s[0], p[0], o[0], ev.source, ev.start, ev.end)
 
 
 def _evidence_pairs(
@@ -409,12 +411,12 @@ def document_turtle(doc: Document) -> tuple[bytes, int]:
     # and the node is written once with the triples of both (as document_triples' ``seen`` does).
     relations = _sorted_relations(doc)
     for i, r in enumerate(relations):
+        if i and _same_node(relations[i - 1], r):
+            continue  # written with the first relation of its node
         ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
         s, p, o = _entity_turtle(*r.subject), _PRED_TURTLE[r.predicate], _entity_turtle(*r.object)
         n = _evidence_node(s, p, o, ev)
         stated = r.predicate in STATED
-        if i and _same_node(relations[i - 1], r):
-            continue  # written with the first relation of its node
         if i + 1 < len(relations) and _same_node(r, relations[i + 1]):
             pairs = _evidence_pairs(s, p, o, ev, stated)
             for r2 in relations[i + 1 :]:
