@@ -28,6 +28,7 @@ FORMAT = "zhengji-kg-cache-4"  # bump when the cached objects change shape
 # Turtle is kept compressed by Zstandard at level 1: four times as fast as zlib's fastest level, and
 # smaller (500 MB of a large corpus's Turtle → 70 MB); compressing it is in the build process's path
 _ZSTD_C = zstandard.ZstdCompressor(level=1)
+_ZSTD_D = zstandard.ZstdDecompressor()
 _SCHEMA = 3  # PRAGMA user_version of the SQLite layout
 KEEP_SECONDS = 30 * 24 * 3600  # entries unused for a month are dropped after a build
 TOUCH_SECONDS = 24 * 3600  # an entry's last use is written again only when it is older than this
@@ -140,7 +141,7 @@ class ExtractionCache:
         row = self.db.execute("SELECT turtle FROM result WHERE key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        return zstandard.ZstdDecompressor().decompress(row[0])
+        return _ZSTD_D.decompress(row[0])
 
     def put(self, key: str, value: Any) -> None:
         turtle = value.turtle

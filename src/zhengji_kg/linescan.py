@@ -19,6 +19,7 @@ from re import _parser
 _NL = ord("\n")
 
 
+@lru_cache(maxsize=256)
 def line_anchors(pattern: re.Pattern[str]) -> tuple[str, ...]:
     """The words one of which every match holds, if the pattern can be run line by line; else ()."""
     if pattern.flags & (re.DOTALL | re.MULTILINE | re.IGNORECASE | re.VERBOSE):
@@ -32,12 +33,14 @@ def line_anchors(pattern: re.Pattern[str]) -> tuple[str, ...]:
     return _first_required(tree) or ()
 
 
-def finditer(pattern: re.Pattern[str], text: str, anchors: tuple[str, ...]) -> Iterator[re.Match[str]]:
-    """``pattern.finditer(text)``, searching only the lines that hold an anchor when there are anchors.
+def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``, searching only the lines that hold an anchor (``line_anchors``) when the
+    pattern has anchors.
 
     Each such line is searched in place (``finditer(text, start, end)``): offsets are the text's own, and
     a look behind the line's start sees the line break, which no part of such a pattern can match.
     """
+    anchors = line_anchors(pattern)
     if not anchors:
         yield from pattern.finditer(text)
         return

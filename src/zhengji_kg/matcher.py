@@ -33,6 +33,3 @@ class Matcher(Generic[V]):
     def occurs_in(self, text: str) -> bool:
         """Whether any of the strings occurs in ``text``."""
         return self._ac is not None and bool(self._ac.find_matches_as_indexes(text))
-
-    def __len__(self) -> int:
-        return len(self._keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..linescan import finditer, line_anchors
+from ..linescan import finditer
 from ..model import Document, Mention
 from ..segment import window_tokens
 from . import register
@@ -23,10 +23,7 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
     rx: re.Pattern[str] = rule["_pattern"]
     group = rule.get("group") or 0
     generic = ctx.rules.words.get("generic_orgs", frozenset())
-    anchors = _ANCHORS.get(rx)
-    if anchors is None:
-        anchors = _ANCHORS[rx] = line_anchors(rx)
-    for m in finditer(rx, doc.text, anchors):
+    for m in finditer(rx, doc.text):  # only the lines that can hold a match, where that can be told
         start, end = m.span(group)
         surface = m.group(group)
         if rule.get("same_length") and m.groupdict().get("a"):
@@ -53,9 +50,6 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
             rule=rule["id"],
             subtype=rule.get("subtype", ""),
         )
-
-
-_ANCHORS: dict[re.Pattern[str], tuple[str, ...]] = {}  # a pattern's line anchors (linescan), worked out once
 
 
 def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
