@@ -240,6 +240,30 @@ def test_feeder_with_a_cache_starts_one_worker_at_once_and_the_rest_when_read(ru
     assert all(not r.error and r.part and r.turtle for r in results)
 
 
+def test_feeder_with_a_cache_starts_every_worker_once_enough_files_wait(rules) -> None:
+    """A full build through a cache: once ``EAGER`` files wait, every worker starts and takes files
+    while the rest of the corpus is still read."""
+    from zhengji_kg.ingest import SourceFile
+    from zhengji_kg.pipeline import _Feeder
+
+    files = [SourceFile(f"d{i}.txt", f"第{i}县建立容错纠错机制，树立正确政绩观。".encode()) for i in range(8)]
+    feeder = _Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
+    feeder.EAGER = 3
+    try:
+        handles = [feeder.add(f) for f in files[:3]]
+        assert feeder._turns == [0] and feeder._queue  # one worker, two files waiting
+        handles.append(feeder.add(files[3]))
+        assert feeder._turns == [0, 1] and not feeder._queue  # three waited: both workers, files sent
+        handles += [feeder.add(f) for f in files[4:]]
+        feeder.start()
+        assert feeder._turns == [0, 1]
+        results = [feeder.take(h) for h in handles]
+    finally:
+        feeder.close()
+    assert [r.name for r in results] == [f.name for f in files]
+    assert all(not r.error and r.part and r.turtle for r in results)
+
+
 def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
     from zhengji_kg.ingest import SourceFile
     from zhengji_kg.pipeline import _Feeder

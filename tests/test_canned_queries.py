@@ -50,6 +50,15 @@ SELECT ?a ?b ?sentences WHERE {
   } GROUP BY ?x ?y }
   ?x skos:prefLabel ?a . ?y skos:prefLabel ?b .
 } ORDER BY DESC(?sentences) ?a ?b LIMIT 20""",
+    "condemned": """
+SELECT ?term ?type ?modality ?sentences WHERE {
+  { SELECT ?x ?modality (COUNT(DISTINCT ?e) AS ?sentences) WHERE {
+      VALUES ?modality { "forbidden" "criticised" }
+      ?e zj:modality ?modality ; rdf:predicate zj:mentionedIn ; rdf:subject ?x .
+    } GROUP BY ?x ?modality }
+  ?x skos:prefLabel ?term ; a ?cls .
+  VALUES (?cls ?type) { (zj:Concept "concept") (zj:Mechanism "mechanism") }
+}""",
     "edge-evidence": """
 SELECT ?subject ?relation ?object ?source ?rule ?modality ?sentence WHERE {
   VALUES ?label { "干部实绩档案"@zh }

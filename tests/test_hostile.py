@@ -282,3 +282,28 @@ def test_file_order_and_jobs_do_not_change_the_graph(tmp_path) -> None:
     subprocess.run(_build_cmd(a, tmp_path / "oa", "-j", "1"), check=True, capture_output=True)
     subprocess.run(_build_cmd(b, tmp_path / "ob", "-j", "2"), check=True, capture_output=True)
     assert (tmp_path / "oa" / "graph.ttl").read_bytes() == (tmp_path / "ob" / "graph.ttl").read_bytes()
+
+
+def test_build_process_ends_fast_with_its_code_its_output_and_its_files(tmp_path) -> None:
+    """After a build the process leaves without the interpreter's teardown (``cli.run``): its exit code
+    (0, or 3 with a skipped file), every line it printed and every file it wrote must still be there —
+    and a failed build or another command still ends the ordinary way, with its message."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    done = subprocess.run(_build_cmd(corpus, out, "-j", "2"), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().splitlines()[-1].startswith("page:")
+    assert canonical_ntriples(out / "graph.ttl") and (out / "graph.html").stat().st_size
+    assert not list(out.glob(".*.tmp")) and not list((out / ".cache").glob("*-wal"))  # cache closed, log merged
+    (corpus / "bad.docx").write_bytes(b"not a zip")
+    skipped = subprocess.run(_build_cmd(corpus, out), capture_output=True, text=True)
+    assert skipped.returncode == 3 and "skipped bad.docx" in skipped.stderr
+    assert skipped.stdout.rstrip().splitlines()[-1].startswith("page:")
+    failed = subprocess.run(_build_cmd(corpus, out, "--strict"), capture_output=True, text=True)
+    assert failed.returncode == 1 and "bad.docx" in failed.stderr
+    other = subprocess.run(
+        [sys.executable, "-m", "zhengji_kg", "query", "--graph", str(out), "ASK {}"], capture_output=True
+    )
+    assert other.returncode == 0

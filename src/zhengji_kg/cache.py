@@ -24,7 +24,7 @@ import zstandard
 from .ingest import SourceFile
 from .rules import RuleSet
 
-FORMAT = "zhengji-kg-cache-4"  # bump when the cached objects change shape
+FORMAT = "zhengji-kg-cache-5"  # bump when the cached objects change shape
 # Turtle is kept compressed by Zstandard at level 1: four times as fast as zlib's fastest level, and
 # smaller (500 MB of a large corpus's Turtle → 70 MB); compressing it is in the build process's path
 _ZSTD_C = zstandard.ZstdCompressor(level=1)
@@ -179,6 +179,9 @@ class ExtractionCache:
         blob = zlib.compress(pickle.dumps(((st.st_ino, st.st_size, st.st_mtime_ns), parts)), 1)
         self.db.execute("INSERT OR REPLACE INTO layout VALUES (?, ?)", (Path(graph).name, blob))
         self.commit()
+        # the log into the database now, before the build syncs its graph file: else closing the cache
+        # does it, and its fsync waits behind the graph's
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def commit(self) -> None:
         if self._used:

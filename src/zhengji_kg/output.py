@@ -47,7 +47,34 @@ class AtomicFile:
         self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
         self.size = 0
         self._sync: threading.Thread | None = None
+        self._ahead: threading.Thread | None = None
         self._error: OSError | None = None
+
+    def flush(self) -> None:
+        """Hand everything written so far to the operating system (its size and modification time are
+        then final), without waiting for the disk."""
+        if not self.handle.closed:
+            self.handle.flush()
+            self.size = self.handle.tell()
+
+    def sync_ahead(self) -> None:
+        """Start syncing what was written so far, in a thread, while the rest is still being prepared.
+
+        A build writes the documents' parts — nearly all of a large graph — before the merged part it
+        then spends a second or more on; syncing them meanwhile leaves ``finish`` only the tail to wait
+        for (an incremental build of 10,000 documents otherwise waited ~0.9 s for the disk at the end).
+        """
+        if self.handle.closed or self._ahead is not None or self._sync is not None:
+            return
+        self.flush()
+        self._ahead = threading.Thread(target=self._fsync_ahead, name=f"sync {self.path.name}", daemon=True)
+        self._ahead.start()
+
+    def _fsync_ahead(self) -> None:
+        try:
+            os.fsync(self.handle.fileno())
+        except OSError as exc:
+            self._error = exc
 
     def finish(self) -> None:
         """Flush the data and have it synced to disk; the file is complete but not yet in place.
@@ -56,13 +83,14 @@ class AtomicFile:
         page meanwhile — a 500 MB graph takes about a second to reach the disk. ``commit`` waits for it.
         """
         if not self.handle.closed and self._sync is None:
-            self.handle.flush()
-            self.size = self.handle.tell()
+            self.flush()
             self._sync = threading.Thread(target=self._fsync, name=f"sync {self.path.name}", daemon=True)
             self._sync.start()
 
     def _fsync(self) -> None:
         try:
+            if self._ahead is not None:
+                self._ahead.join()
             os.fsync(self.handle.fileno())
         except OSError as exc:
             self._error = exc
@@ -82,12 +110,16 @@ class AtomicFile:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(self.tmp, 0o666 & ~umask)
+        old = _hold_replaced(self.path)
         os.replace(self.tmp, self.path)
+        if old is not None:
+            _release_later(old)
         return self.path
 
     def discard(self) -> None:
-        if self._sync is not None:
-            self._sync.join()
+        for thread in (self._ahead, self._sync):
+            if thread is not None:
+                thread.join()
         if not self.handle.closed:
             self.handle.close()
         self.tmp.unlink(missing_ok=True)
@@ -116,3 +148,48 @@ def copy_range(src, dst, offset: int, length: int) -> None:
             view = view[os.write(dfd, view) :]
         offset += len(chunk)
         length -= len(chunk)
+
+
+RELEASE_BYTES = 64 << 20  # replaced files at least this large are freed by a helper process
+
+
+def _hold_replaced(path: Path) -> int | None:
+    """A descriptor of the large file about to be replaced at ``path`` (see ``_release_later``), or None."""
+    if os.name != "posix":
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    if os.fstat(fd).st_size < RELEASE_BYTES:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _release_later(fd: int) -> None:
+    """Let a short-lived helper process hold the last reference to a replaced file, so that freeing its
+    blocks happens there, after this process has gone on.
+
+    Freeing a file is not free: on a file system mounted with ``discard`` the kernel trims every block
+    before ``rename`` returns — 0.3–0.4 s for a 500 MB graph, a twentieth of an incremental build, spent
+    after the new graph is already in place. The helper (an interpreter that sleeps a second) inherits
+    the descriptor; once it ends, the kernel frees the old file in its exit. Where no helper can start,
+    the file is freed here as before.
+    """
+    import subprocess
+    import sys
+
+    try:
+        subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", "import time; time.sleep(1)"],
+            pass_fds=(fd,),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

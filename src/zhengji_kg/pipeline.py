@@ -190,11 +190,15 @@ class _Feeder:
     file read, so extraction overlaps with reading the rest. With a cache (``hold``) the first file to
     extract goes at once to a pool of one worker — a rebuild after one changed document then has it
     extracted while the corpus is still being read — and the others are queued until the corpus is
-    read (``start``), when only as many more workers start as there are files left, up to ``jobs``.
-    Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not held back.
+    read (``start``), when only as many more workers start as there are files left, up to ``jobs``; but
+    as soon as ``EAGER`` files wait (a full build, a rule changed), there is work for every worker, and
+    they all start at once instead of waiting for the read (a worker takes a second to load its
+    dictionaries). Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not
+    held back.
     """
 
     MAX_BATCH = 16
+    EAGER = 256  # files waiting to be extracted that are worth starting every worker for (~2 s each)
 
     def __init__(self, rules: RuleSet, jobs: int, turtle: bool, keep_text: bool, hold: bool) -> None:
         self.rules, self.jobs, self.turtle, self.keep_text, self.hold = rules, jobs, turtle, keep_text, hold
@@ -216,6 +220,8 @@ class _Feeder:
         elif not self.pools:  # the first file to extract: one worker, now
             self._add_pool(1)
             self._pump(final=True)
+        elif len(self._queue) >= self.EAGER:
+            self.start()
         return handle
 
     def start(self) -> None:
@@ -535,7 +541,9 @@ def gc_paused() -> Iterator[None]:
 
     A build's main process creates millions of long-lived tuples (the merged model, the cached results
     it loads): each pass of the collector walks all of them again, which took more than half of the time
-    of loading a 10,000-document cache. The merge makes no reference cycles worth collecting.
+    of loading a 10,000-document cache. The merge makes no reference cycles worth collecting. Turning
+    it back on is not free either: the first collection after it walks the whole model once (half a
+    second at 10,000 documents), so the ``build`` command keeps it off until it ends.
     """
     was = gc.isenabled()
     gc.disable()
@@ -559,11 +567,14 @@ def build_to(
     progress: Callable[[int, int, str], None] | None = None,
     strict: bool = False,
     max_file_mb: float = MAX_FILE_MB,
+    on_merged: Callable[[KnowledgeGraph], None] | None = None,
 ) -> tuple[KnowledgeGraph, AtomicFile]:
     """Build and stream the Turtle to a temporary file beside ``graph_file``; return the graph model
     (without its documents) and that file, to be ``commit()``-ed (renamed into place) by the caller once
     everything else is ready. Memory holds the merged model, not the corpus: each document's own
     triples go to disk as soon as its result arrives (in corpus order, so the file is deterministic).
+    ``on_merged(kg)`` is called once the model is complete, before its part of the file is written (the
+    command starts rendering the page then, in another process).
     """
     from .rdf import merge_triples, serialize_turtle, turtle_header, weight_turtle
 
@@ -624,9 +635,13 @@ def build_to(
                     merge_run()
         if pending is not None:
             merge_run()
+        parts.close()
+        out.sync_ahead()  # the documents' parts reach the disk while the merged part is worked out
         report.stages["extract"] = time.perf_counter() - t - report.stages.get("read", 0.0)
         t = time.perf_counter()
         kg.finish()
+        if on_merged is not None:
+            on_merged(kg)
         report.stages["merge"] = time.perf_counter() - t
         t = time.perf_counter()
         merged = list(merge_triples(kg, weights=False))
@@ -640,9 +655,10 @@ def build_to(
         parts.write(weights)
         del weights
         parts.close()
-        out.finish()
-        if cache is not None:
+        out.flush()
+        if cache is not None:  # before the sync starts: a commit behind a 500 MB fsync waits for all of it
             cache.save_layout(graph_file, out.tmp, parts.layout)
+        out.finish()
         report.stages["write"] = time.perf_counter() - t
     except BaseException:
         out.discard()

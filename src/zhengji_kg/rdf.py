@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
@@ -531,7 +532,7 @@ def weight_turtle(kg: KnowledgeGraph) -> bytes:
         n, iris = _weighted(_entity_node(*sk).value, rel, _entity_node(*ok).value, evs)
         names = [iri[cut:] for iri in iris]
         # evidence_iri makes hex names: anything else is a bug, and must not reach the file unescaped
-        if not all(iri.startswith(_EVIDENCE_NS) for iri in iris) or not _HEX.fullmatch("".join(names)):
+        if not all(map(str.startswith, iris, repeat(_EVIDENCE_NS))) or not _HEX.fullmatch("".join(names)):
             raise ValueError("an evidence IRI that is not zjr:evidence/ and hex digits")
         tail = f" zj:weight {n} .\n"
         chunks.append("zjr:evidence\\/" + f"{tail}zjr:evidence\\/".join(names) + tail)

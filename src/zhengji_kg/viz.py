@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -48,8 +49,13 @@ def _vis_assets() -> tuple[str, str]:
 
 
 def render_html(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-kg") -> str:
-    from pyvis.network import Network
+    """The page of ``kg``: its ``max_nodes`` most important entities and the relations between them."""
+    return render_page(page_model(kg, max_nodes, title))
 
+
+def page_model(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-kg") -> dict[str, Any]:
+    """What the page shows, as plain data (small, picklable): the nodes and edges with their styles,
+    each node's panel, the counts — everything ``render_page`` needs and nothing of the rest of ``kg``."""
     from .rdf import entity_iri
 
     degree: dict[tuple[str, str], int] = {k: 0 for k in kg.entities}
@@ -58,11 +64,14 @@ def render_html(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-
         degree[o] = degree.get(o, 0) + len(evs)
     ranked = sorted(kg.entities, key=lambda k: (-(degree.get(k, 0) + kg.entities[k].count), k))
     shown = set(ranked[:max_nodes])
+    relations = sorted(kg.relations.items())
     evidence: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for (s, p, o), evs in sorted(kg.relations.items()):
+    for (s, p, o), evs in relations:
         if p == "relatedTo":
             continue
         for k in (s, o):
+            if k not in shown:
+                continue
             lst = evidence.setdefault(k, [])
             if len(lst) < MAX_EVIDENCE:
                 lst.append(
@@ -73,15 +82,18 @@ def render_html(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-
                         "rule": evs[0].rule,
                     }
                 )
-    net = Network(directed=True, cdn_resources="in_line")
+    nodes: list[dict[str, Any]] = []
     info: dict[str, dict] = {}
     for k in sorted(shown):
         rec = kg.entities[k]
         nid = str(entity_iri(*k))
         st = STYLE[k[0]]
-        net.add_node(
-            nid, label=k[1], color=st["color"], shape=st["shape"], type=k[0], value=1 + degree.get(k, 0) + rec.count
-        )
+        nodes.append(
+            {
+                "n_id": nid, "label": k[1], "color": st["color"], "shape": st["shape"], "type": k[0],
+                "value": 1 + degree.get(k, 0) + rec.count,
+            }
+        )  # fmt: skip
         info[nid] = {
             "label": k[1],
             "type": k[0],
@@ -92,39 +104,132 @@ def render_html(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-
                     "title": kg.sources.get(s, {}).get("title", ""),
                     "url": _safe_url(kg.sources.get(s, {}).get("url", "")),
                 }
-                for s in heapq.nsmallest(MAX_SOURCES, rec.sources)
+                for s in (
+                    sorted(rec.sources)
+                    if len(rec.sources) <= MAX_SOURCES
+                    else heapq.nsmallest(MAX_SOURCES, rec.sources)
+                )
             ],
             "sourceCount": len(rec.sources),
             "code": rec.code,
             "evidence": evidence.get(k, []),
         }
-    for (s, p, o), evs in sorted(kg.relations.items()):
-        if s in shown and o in shown:
-            net.add_edge(
-                str(entity_iri(*s)),
-                str(entity_iri(*o)),
-                label="" if p == "relatedTo" else p,
-                color=EDGE_COLOR[p],
-                value=len(evs),
-                arrows="" if p in ("relatedTo", "contrastsWith") else "to",
-            )
+    edges = [
+        {
+            "source": str(entity_iri(*s)), "to": str(entity_iri(*o)), "label": "" if p == "relatedTo" else p,
+            "color": EDGE_COLOR[p], "value": len(evs), "arrows": "" if p in ("relatedTo", "contrastsWith") else "to",
+        }
+        for (s, p, o), evs in relations
+        if s in shown and o in shown
+    ]  # fmt: skip
+    return {
+        "title": title,
+        "nodes": nodes,
+        "edges": edges,
+        "info": info,
+        "shown": len(shown),
+        "total": len(kg.entities),
+        "counts": kg.counts(),
+        "sources": len(kg.sources),
+        "max_nodes": max_nodes,
+    }
+
+
+def render_page(model: dict[str, Any]) -> str:
+    """The HTML of a ``page_model``: pyvis makes the node and edge lists, our template the page."""
+    from pyvis.network import Network
+
+    net = Network(directed=True, cdn_resources="in_line")
+    for node in model["nodes"]:
+        node = dict(node)
+        net.add_node(node.pop("n_id"), **node)
+    for edge in model["edges"]:
+        edge = dict(edge)
+        net.add_edge(edge.pop("source"), edge.pop("to"), **edge)
     env = Environment(loader=PackageLoader("zhengji_kg", "templates"), autoescape=select_autoescape(["html"]))
     js, css = _vis_assets()
-    counts = kg.counts()
     return env.get_template("graph.html").render(
-        title=title,
+        title=model["title"],
         nodes_json=script_json(net.nodes),
         edges_json=script_json(net.edges),
-        info_json=script_json(info),
+        info_json=script_json(model["info"]),
         legend=STYLE,
         vis_js=js,
         vis_css=css,
-        shown=len(shown),
-        total=len(kg.entities),
-        counts=counts,
-        sources=len(kg.sources),
-        max_nodes=max_nodes,
+        shown=model["shown"],
+        total=model["total"],
+        counts=model["counts"],
+        sources=model["sources"],
+        max_nodes=model["max_nodes"],
     )
+
+
+class PageRenderer:
+    """``render_page`` in a process of its own, while the build goes on writing its graph file.
+
+    The page needs pyvis (half a second to import: it brings networkx, IPython and jsonpickle) and a
+    template; at the end of a build one core is idle, so a fresh interpreter renders the page there
+    from the small ``page_model`` while this one serialises the merged part of the graph. A fresh
+    interpreter, not a fork: it shares no memory with the build, so nothing is counted twice and nothing
+    is copied on write. If it cannot start or fails, ``result`` renders the page here instead.
+    """
+
+    def __init__(self, model: dict[str, Any]) -> None:
+        import pickle
+        import subprocess
+        import sys
+        import threading
+
+        self.model = model
+        self.html: str | None = None
+        self.failure = ""
+        data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", "from zhengji_kg.viz import _render_stdio; _render_stdio()"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:
+            self._proc = None
+            self.failure = str(exc)
+            return
+        self._thread = threading.Thread(target=self._talk, args=(data,), name="page", daemon=True)
+        self._thread.start()
+
+    def _talk(self, data: bytes) -> None:
+        assert self._proc is not None
+        out, err = self._proc.communicate(data)
+        if self._proc.returncode == 0:
+            self.html = out.decode("utf-8")
+        else:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            self.failure = lines[-1] if lines else f"exit code {self._proc.returncode}"
+
+    def result(self) -> str:
+        """The page's HTML (rendered here if the other process could not)."""
+        if self._proc is not None:
+            self._thread.join()
+        return self.html if self.html is not None else render_page(self.model)
+
+    def cancel(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._thread.join()
+
+
+def _render_stdio() -> None:
+    """The other end of ``PageRenderer``: a pickled ``page_model`` on stdin, the page on stdout."""
+    import pickle
+    import sys
+
+    model = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(render_page(model).encode("utf-8"))
 
 
 def _safe_url(url: str) -> str:
