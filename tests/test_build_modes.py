@@ -240,30 +240,6 @@ def test_feeder_with_a_cache_starts_one_worker_at_once_and_the_rest_when_read(ru
     assert all(not r.error and r.part and r.turtle for r in results)
 
 
-def test_feeder_with_a_cache_starts_every_worker_once_enough_files_wait(rules) -> None:
-    """A full build through a cache: once ``EAGER`` files wait, every worker starts and takes files
-    while the rest of the corpus is still read."""
-    from zhengji_kg.ingest import SourceFile
-    from zhengji_kg.pipeline import _Feeder
-
-    files = [SourceFile(f"d{i}.txt", f"第{i}县建立容错纠错机制，树立正确政绩观。".encode()) for i in range(8)]
-    feeder = _Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
-    feeder.EAGER = 3
-    try:
-        handles = [feeder.add(f) for f in files[:3]]
-        assert feeder._turns == [0] and feeder._queue  # one worker, two files waiting
-        handles.append(feeder.add(files[3]))
-        assert feeder._turns == [0, 1] and not feeder._queue  # three waited: both workers, files sent
-        handles += [feeder.add(f) for f in files[4:]]
-        feeder.start()
-        assert feeder._turns == [0, 1]
-        results = [feeder.take(h) for h in handles]
-    finally:
-        feeder.close()
-    assert [r.name for r in results] == [f.name for f in files]
-    assert all(not r.error and r.part and r.turtle for r in results)
-
-
 def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
     from zhengji_kg.ingest import SourceFile
     from zhengji_kg.pipeline import _Feeder
@@ -276,3 +252,78 @@ def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
         assert not feeder.take(handle).error
     finally:
         feeder.close()
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Every file counts as settled, its stamp noted however recently it was written (a test's files are
+    a second old; a real corpus's are not)."""
+    from zhengji_kg import pipeline
+
+    monkeypatch.setattr(pipeline, "RACY_NS", -(10**15))
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    from zhengji_kg import pipeline
+
+    names: list[str] = []
+    load = pipeline.load_source
+
+    def counting(path, root):
+        names.append(path.name)
+        return load(path, root)
+
+    monkeypatch.setattr(pipeline, "load_source", counting)
+    return names
+
+
+def test_unchanged_files_are_not_read_again(corpus, single, tmp_path, monkeypatch, settled) -> None:
+    """A file whose size, times and inode (and its sidecar's) are as a build noted them is known by its
+    stamp; any change — even one that keeps size and modification time — has it read again."""
+    import os
+
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    out = tmp_path / "out"
+    _build([str(work), "-o", str(out), "-j", "2"])
+    reads = _count_reads(monkeypatch)
+    assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
+    assert reads == []
+    assert (out / "graph.ttl").read_bytes() == single.read_bytes()
+    # other bytes, same size, modification time set back: the change time still moves
+    doc = work / "a" / "07-web-copy.txt"
+    before = doc.stat()
+    data = doc.read_bytes()
+    assert "。".encode() in data
+    doc.write_bytes(data.replace("。".encode(), "，".encode(), 1))
+    os.utime(doc, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (doc.stat().st_size, doc.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert "extracted: 1 (cache: 13 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
+    assert reads == ["07-web-copy.txt"]
+    # a sidecar appears beside a document: that document is read again
+    reads.clear()
+    (work / "b" / "02-heping-district.meta.yaml").write_text("title: 和平区的新标题\n", encoding="utf-8")
+    assert "extracted: 1 (cache: 13 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
+    assert reads == ["02-heping-district.md"]
+    fresh = tmp_path / "fresh"
+    _build([str(work), "-o", str(fresh), "--no-cache"])
+    assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
+    assert "和平区的新标题" in (out / "graph.ttl").read_text(encoding="utf-8")
+    # other rules: every file is read (and extracted) again
+    reads.clear()
+    lex = tmp_path / "extra.yaml"
+    lex.write_text("concepts:\n  - label: 新测试概念\n", encoding="utf-8")
+    assert "extracted: 14 (cache: 0 unchanged)" in _build([str(work), "-o", str(out), "--lexicon", str(lex)])
+    assert len(reads) == 14
+
+
+def test_files_changed_just_before_a_build_are_read_by_the_next(corpus, tmp_path, monkeypatch) -> None:
+    """A file written within RACY_NS of a build could change again within the same tick of its clock
+    unseen: its stamp is not noted, and the next build reads it."""
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)  # (copies keep modification times, but their change time is now)
+    out = tmp_path / "out"
+    _build([str(work), "-o", str(out)])
+    reads = _count_reads(monkeypatch)
+    assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out)])
+    assert len(reads) == 14

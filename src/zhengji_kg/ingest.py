@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -294,6 +295,30 @@ def sidecar_path(path: Path) -> Path | None:
         if os.path.isfile(stem + suffix):  # strings, not pathlib: this runs for every file of every build
             return Path(stem + suffix)
     return None
+
+
+def source_stamp(path: Path, st: os.stat_result) -> tuple[str, int]:
+    """What identifies the bytes ``load_source`` would read without reading them: the file's size,
+    modification and change times, inode and device (``st``, its ``os.stat``) and the same of its
+    sidecar (or that it has none) — and the latest of those times, for the caller's racy-time check.
+
+    The change time cannot be set back by a program (a copy that keeps the modification time still
+    changes it), so an edit that leaves size and modification time as they were is still seen.
+    """
+    parts = [f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"]
+    newest = max(st.st_mtime_ns, st.st_ctime_ns)
+    base = os.fspath(path)
+    stem = base[: len(base) - len(path.suffix)] if path.suffix else base
+    for suffix in SIDECAR_SUFFIXES:  # as ``sidecar_path`` finds it: the first one that is a file
+        try:
+            side = os.stat(stem + suffix)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        if stat.S_ISREG(side.st_mode):
+            parts.append(f"{suffix}:{side.st_size}:{side.st_mtime_ns}:{side.st_ctime_ns}:{side.st_ino}")
+            newest = max(newest, side.st_mtime_ns, side.st_ctime_ns)
+            break
+    return "|".join(parts), newest
 
 
 def read_sidecar(path: Path) -> dict[str, str]:

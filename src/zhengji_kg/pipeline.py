@@ -11,13 +11,21 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .cache import ExtractionCache, cache_key
 from .extract import extract_mentions
 from .graph import Contribution, KnowledgeGraph, contribution
 from .hierarchy import derive
-from .ingest import IngestError, SourceFile, corpus_name, iter_corpus_files, load_source, parse_source
+from .ingest import (
+    IngestError,
+    SourceFile,
+    corpus_name,
+    iter_corpus_files,
+    load_source,
+    parse_source,
+    source_stamp,
+)
 from .model import Document
 from .output import AtomicFile, copy_range
 from .relate import mention_modalities, relate
@@ -190,15 +198,11 @@ class _Feeder:
     file read, so extraction overlaps with reading the rest. With a cache (``hold``) the first file to
     extract goes at once to a pool of one worker — a rebuild after one changed document then has it
     extracted while the corpus is still being read — and the others are queued until the corpus is
-    read (``start``), when only as many more workers start as there are files left, up to ``jobs``; but
-    as soon as ``EAGER`` files wait (a full build, a rule changed), there is work for every worker, and
-    they all start at once instead of waiting for the read (a worker takes a second to load its
-    dictionaries). Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not
-    held back.
+    read (``start``), when only as many more workers start as there are files left, up to ``jobs``.
+    Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not held back.
     """
 
     MAX_BATCH = 16
-    EAGER = 256  # files waiting to be extracted that are worth starting every worker for (~2 s each)
 
     def __init__(self, rules: RuleSet, jobs: int, turtle: bool, keep_text: bool, hold: bool) -> None:
         self.rules, self.jobs, self.turtle, self.keep_text, self.hold = rules, jobs, turtle, keep_text, hold
@@ -220,8 +224,6 @@ class _Feeder:
         elif not self.pools:  # the first file to extract: one worker, now
             self._add_pool(1)
             self._pump(final=True)
-        elif len(self._queue) >= self.EAGER:
-            self.start()
         return handle
 
     def start(self) -> None:
@@ -376,17 +378,29 @@ def _collect(
         # process is extracting
         slots: list[DocResult | str | SourceFile | int] = []
         keys: dict[int, str] = {}
-        hits: dict[int, SourceFile] = {}
+        hits: dict[int, SourceFile | _Unread] = {}
         known = cache.keys() if cache is not None else set()
+        stamps = cache.stamps(rules) if cache is not None else {}
+        noted: list[tuple[str, str, str]] = []  # (name, stamp, key) of the files read, for the next build
+        settled = time.time_ns() - RACY_NS  # files changed since may change again unseen in the same tick
         for i, (f, root) in enumerate(files):
             name = corpus_name(f, root)
+            stamp = ""
             try:
-                size = f.stat().st_size
-                if max_file_mb and size > max_file_mb * 1e6:
+                st = os.stat(f)
+                if max_file_mb and st.st_size > max_file_mb * 1e6:
                     raise IngestError(
-                        f"{size / 1e6:.0f} MB: larger than the {max_file_mb:g} MB limit for one document"
+                        f"{st.st_size / 1e6:.0f} MB: larger than the {max_file_mb:g} MB limit for one document"
                         " (--max-file-mb)"
                     )
+                if cache is not None:
+                    stamp, newest = _stamp(f, st)
+                    seen = stamps.get(name)
+                    if stamp and seen is not None and seen[0] == stamp and seen[1] in known:
+                        keys[i] = seen[1]  # unchanged since a build read it: no need to read it again
+                        slots.append(keys[i])
+                        hits[i] = _Unread(name, f, root)
+                        continue
                 src = load_source(f, root)
             except IngestError as exc:
                 slots.append(DocResult(name, error=str(exc)))
@@ -396,11 +410,16 @@ def _collect(
                 continue
             if cache is not None:
                 keys[i] = cache_key(src, rules)
+                if stamp and newest < settled:
+                    noted.append((name, stamp, keys[i]))
                 if keys[i] in known:
                     slots.append(keys[i])
                     hits[i] = src
                     continue
             slots.append(feeder.add(src) if feeder is not None else src)
+        if noted:
+            assert cache is not None
+            cache.note_stamps(rules, noted)
         runs = _runs(slots, keys, hits, cache) if cache is not None and turtle else {}
         if feeder is not None:
             feeder.start()
@@ -408,7 +427,10 @@ def _collect(
             assert cache is not None
             row = cache.fetch(keys[i])
             hit = cache.load(keys[i], row) if row is not None else None
-            slots[i] = hit if isinstance(hit, DocResult) else src  # gone or damaged: extract it here
+            if isinstance(hit, DocResult):
+                slots[i] = hit
+            else:  # gone or damaged: extract it here
+                slots[i] = _read(src) if isinstance(src, _Unread) else src
         del hits
         report.stages["read"] = time.perf_counter() - t
         todo = [s for s in slots if isinstance(s, SourceFile)]
@@ -446,6 +468,33 @@ def _collect(
             feeder.close()
 
 
+RACY_NS = 2_000_000_000  # a file changed this recently before a build is read again by the next one
+
+
+class _Unread(NamedTuple):
+    """A corpus file the cache knows unchanged (``ExtractionCache.stamps``), not read unless needed."""
+
+    name: str
+    path: Path
+    root: Path
+
+
+def _stamp(path: Path, st: os.stat_result) -> tuple[str, int]:
+    """``ingest.source_stamp``, or no stamp (read the file) where its sidecar cannot be looked at."""
+    try:
+        return source_stamp(path, st)
+    except OSError:
+        return "", 0
+
+
+def _read(unread: _Unread) -> SourceFile | DocResult:
+    """Read a file ``_collect`` had not needed to read after all (its cached result was unusable)."""
+    try:
+        return load_source(unread.path, unread.root)
+    except IngestError as exc:
+        return DocResult(unread.name, error=str(exc))
+
+
 RUN_DOCS = 256  # a run of documents ends, on average, every this many documents …
 MAX_RUN_DOCS = 2048  # … and at the latest after this many
 
@@ -453,7 +502,7 @@ MAX_RUN_DOCS = 2048  # … and at the latest after this many
 def _runs(
     slots: list[DocResult | str | SourceFile | int],
     keys: dict[int, str],
-    hits: dict[int, SourceFile],
+    hits: dict[int, SourceFile | _Unread],
     cache: ExtractionCache,
 ) -> dict[int, tuple[str, int]]:
     """Cut the documents to merge into runs, and take each run the cache holds whole.
