@@ -76,3 +76,25 @@ def test_a_partial_is_plain_data(rules, parts) -> None:
         run.merge(p)
     blob = pickle.dumps(run.partial())
     assert b"zhengji_kg" not in blob  # no classes of ours: loading it runs no code of this package
+
+
+def test_contribution_takes_the_cooccurrence_iris_of_the_turtle_writer(rules) -> None:
+    """``document_turtle`` hands its co-occurrence evidence IRIs to ``contribution``: the same IRIs as
+    ``evidence_iri`` computes on its own, for every document of the demo and seed corpora."""
+    from zhengji_kg.graph import contribution
+    from zhengji_kg.ingest import parse_source
+    from zhengji_kg.pipeline import extract_document, slim
+    from zhengji_kg.rdf import document_turtle
+
+    roots = [ROOT / "corpus"] + ([SEEDS] if SEEDS.is_dir() else [])
+    cooccurrences = 0
+    for f, root in iter_corpus_files(roots):
+        doc = slim(extract_document(parse_source(load_source(f, root)), rules))
+        iris: dict = {}
+        document_turtle(doc, iris)
+        assert contribution(doc, iris) == contribution(doc)
+        assert len(iris) == len(
+            {(r.subject, r.object, r.sentence.start) for r in doc.relations if r.predicate == "relatedTo"}
+        )
+        cooccurrences += len(iris)
+    assert cooccurrences > 10

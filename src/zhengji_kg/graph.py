@@ -222,10 +222,13 @@ _EVIDENCE = functools.partial(tuple.__new__, Evidence)
 Contribution = tuple[str, dict[str, str], list[tuple], list[tuple], dict[str, str]]
 
 
-def contribution(doc: Document) -> Contribution:
+def contribution(doc: Document, cooccurrence_iris: dict | None = None) -> Contribution:
     """The merge's input from one document: its mentions summed per entity (the merge adds them the
-    same way one by one), its stated relations, then its derived ones, each with its sentence."""
+    same way one by one), its stated relations, then its derived ones, each with its sentence.
+    ``cooccurrence_iris`` are the evidence IRIs ``rdf.document_turtle`` already worked out."""
     from .rdf import relation_evidence_iri
+
+    known = cooccurrence_iris or {}
 
     ents: dict[EntityKey, list[Any]] = {}
     for m in doc.mentions:
@@ -261,7 +264,11 @@ def contribution(doc: Document) -> Contribution:
             r.modality,
             derived,
             # the co-occurrence weight goes on each evidence node: its IRI is computed here, in the worker
-            relation_evidence_iri(doc.id, r) if r.predicate == "relatedTo" else "",
+            (
+                known.get((r.subject, r.object, r.sentence.start, r.sentence.end)) or relation_evidence_iri(doc.id, r)
+                if r.predicate == "relatedTo"
+                else ""
+            ),
         )
         for rels, derived in ((doc.relations, False), (doc.derived, True))
         for r in rels

@@ -144,8 +144,9 @@ def process_source(
         doc = slim(doc)
     if not turtle:
         return DocResult(src.name, doc)
-    turtle, triples = document_turtle(doc)
-    return DocResult(src.name, part=contribution(doc), turtle=turtle, triples=triples)
+    iris: dict = {}
+    turtle, triples = document_turtle(doc, iris)
+    return DocResult(src.name, part=contribution(doc, iris), turtle=turtle, triples=triples)
 
 
 @dataclass

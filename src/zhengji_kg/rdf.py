@@ -395,8 +395,12 @@ def _statement(subject: str, pairs: list[tuple[str, str]]) -> str:
     return "".join(out)
 
 
-def document_turtle(doc: Document) -> tuple[bytes, int]:
-    """The Turtle of ``document_triples(doc)`` without @prefix lines, and how many triples it holds."""
+def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tuple[bytes, int]:
+    """The Turtle of ``document_triples(doc)`` without @prefix lines, and how many triples it holds.
+
+    ``cooccurrence_iris``, if given, receives the evidence IRI of each co-occurrence (relatedTo) under
+    (subject, object, sentence start, sentence end), for ``graph.contribution`` not to hash them again.
+    """
     chunks: list[str] = []
     count = 0
     src = _source_turtle(doc.id)
@@ -417,6 +421,8 @@ def document_turtle(doc: Document) -> tuple[bytes, int]:
         ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
         s, p, o = _entity_turtle(*r.subject), _PRED_TURTLE[r.predicate], _entity_turtle(*r.object)
         n = _evidence_node(s, p, o, ev)
+        if cooccurrence_iris is not None and r.predicate == "relatedTo":
+            cooccurrence_iris[(r.subject, r.object, ev.start, ev.end)] = _EVIDENCE_NS + n[len("zjr:evidence\\/") :]
         stated = r.predicate in STATED
         if i + 1 < len(relations) and _same_node(r, relations[i + 1]):
             pairs = _evidence_pairs(s, p, o, ev, stated)
