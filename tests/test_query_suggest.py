@@ -74,3 +74,22 @@ def test_deictic_alias_docno_based_in(tmp_path: Path, rules) -> None:
     assert ("干部实绩档案", "practicedIn", "天水市秦州区") in rel
     assert ("中共甘肃省天水市秦州区委", "basedIn", "天水市秦州区") in rel
     assert ("关于激励干部担当作为的若干措施", "establishedBy", "中共甘肃省天水市秦州区委") in rel
+
+
+def test_an_unbound_variable_keeps_its_column(tmp_path: Path) -> None:
+    """Rows are read from each solution in the order of its variables: an unbound one is "" in its own
+    column, on both engines."""
+    from rdflib import Graph
+
+    from zhengji_kg.query import load_store, run_query, run_query_oxigraph
+
+    ttl = tmp_path / "g.ttl"
+    ttl.write_text(
+        "@prefix zj: <https://w3id.org/zhengji-kg/ontology#> .\n"
+        '<https://x/a> zj:p "1" . <https://x/b> zj:p "2" ; zj:q "q" .\n',
+        encoding="utf-8",
+    )
+    text = "SELECT ?s ?missing ?o WHERE { ?s zj:p ?o OPTIONAL { ?s zj:q ?missing } } ORDER BY ?o"
+    expected = (["s", "missing", "o"], [["https://x/a", "", "1"], ["https://x/b", "q", "2"]])
+    assert run_query_oxigraph(load_store(ttl), text) == expected
+    assert run_query(Graph().parse(ttl), text) == expected

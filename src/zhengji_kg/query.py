@@ -67,7 +67,9 @@ def run_query_oxigraph(store, text: str) -> tuple[list[str], list[list[str]]]:
     if not isinstance(result, ox.QuerySolutions):
         raise QueryError("only SELECT and ASK queries print as tables; use CONSTRUCT through the Python API")
     cols = [v.value for v in result.variables]
-    rows = [["" if sol[c] is None else sol[c].value for c in cols] for sol in result]
+    # a solution iterates over its values in the order of the variables: looking each cell up by name
+    # took a third of the time of a 5,000-row answer on the benchmark graph
+    rows = [["" if term is None else term.value for term in sol] for sol in result]
     return cols, rows
 
 
