@@ -76,17 +76,20 @@ def test_dictionary_snapshot_loads_what_jieba_loads(tmp_path) -> None:
     """The first process loads jieba's dictionary and POS table its own way and writes the snapshot; the
     next reads the snapshot and must see the same dictionary, tags and cuts. A damaged snapshot is not
     used (and is replaced)."""
+    import marshal
+
     first = _probe(tmp_path)
     assert first.pop("snapshot") is True  # written by the first process
     assert first["tags"][0] == "ns" and first["tags"][3].startswith("v") and first["size"] > 300_000
     second = _probe(tmp_path, "--snapshot-only")
     second.pop("snapshot")
     assert second == first
-    [snap] = (tmp_path / "zhengji-kg").glob("jieba-*.pickle")
-    snap.write_bytes(b"not a pickle")
-    third = _probe(tmp_path)
-    assert third.pop("snapshot") is True and third == first
-    assert snap.read_bytes() != b"not a pickle"
+    [snap] = (tmp_path / "zhengji-kg").glob("jieba-*.marshal")
+    for damage in (b"not a snapshot", marshal.dumps(("a tuple", "of other", "things"))):
+        snap.write_bytes(damage)
+        third = _probe(tmp_path)
+        assert third.pop("snapshot") is True and third == first
+        assert snap.read_bytes() != damage
 
 
 def _jieba_tokens(text: str, words: tuple[str, ...]) -> list[tuple[str, int, int]]:
