@@ -153,18 +153,24 @@ def short_runs(monkeypatch):
     monkeypatch.setattr(pipeline, "MAX_RUN_DOCS", 3)
 
 
-def _count_loads(monkeypatch) -> list[int]:
+def _calls(monkeypatch, owner, name: str, note) -> list:
+    """Wrap ``owner.name`` so that every call appends ``note(*args)`` to the list returned."""
+    seen: list = []
+    real = getattr(owner, name)
+
+    def counting(*args):
+        seen.append(note(*args))
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counting)
+    return seen
+
+
+def _count_loads(monkeypatch) -> list[str]:
+    """The keys of the results loaded from the cache, as builds run."""
     from zhengji_kg.cache import ExtractionCache
 
-    loads = [0]
-    load = ExtractionCache.load
-
-    def counting(self, key, row):
-        loads[0] += 1
-        return load(self, key, row)
-
-    monkeypatch.setattr(ExtractionCache, "load", counting)
-    return loads
+    return _calls(monkeypatch, ExtractionCache, "load", lambda self, key, row: key)
 
 
 def test_runs_are_taken_whole_from_the_cache(corpus, single, tmp_path, monkeypatch, short_runs) -> None:
@@ -176,11 +182,11 @@ def test_runs_are_taken_whole_from_the_cache(corpus, single, tmp_path, monkeypat
     _build([str(work), "-o", str(out), "-j", "2"])
     loads = _count_loads(monkeypatch)
     assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
-    assert loads[0] == 0
+    assert len(loads) == 0
     assert (out / "graph.ttl").read_bytes() == single.read_bytes()
     _change(work)
     assert "extracted: 1 (cache: 13 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
-    assert 0 < loads[0] < 13
+    assert 0 < len(loads) < 13
     fresh = tmp_path / "fresh"
     _build([str(work), "-o", str(fresh), "--no-cache"])
     assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes()
@@ -213,7 +219,7 @@ def test_a_damaged_run_is_merged_from_its_documents(corpus, single, tmp_path, mo
     db.close()
     loads = _count_loads(monkeypatch)
     assert "extracted: 0 (cache: 14 unchanged)" in _build([str(corpus), "-o", str(out)])
-    assert loads[0] == 14
+    assert len(loads) == 14
     assert (out / "graph.ttl").read_bytes() == single.read_bytes()
 
 
@@ -264,17 +270,10 @@ def settled(monkeypatch):
 
 
 def _count_reads(monkeypatch) -> list[str]:
+    """The names of the corpus files read, as builds run."""
     from zhengji_kg import pipeline
 
-    names: list[str] = []
-    load = pipeline.load_source
-
-    def counting(path, root):
-        names.append(path.name)
-        return load(path, root)
-
-    monkeypatch.setattr(pipeline, "load_source", counting)
-    return names
+    return _calls(monkeypatch, pipeline, "load_source", lambda path, root: path.name)
 
 
 def test_unchanged_files_are_not_read_again(corpus, single, tmp_path, monkeypatch, settled) -> None:

@@ -72,3 +72,29 @@ def test_document_text_cannot_inject(browser, open_page, tmp_path: Path, rules) 
     assert page.query_selector("#injected") is None
     assert page.query_selector("img") is None
     assert errors == []
+
+
+def test_page_rendered_in_its_own_process_is_the_page(demo_kg) -> None:
+    """``PageRenderer`` renders the page of a ``page_model`` in another interpreter: the same HTML as
+    ``render_html`` here."""
+    from zhengji_kg.viz import PageRenderer, page_model
+
+    renderer = PageRenderer(page_model(demo_kg, max_nodes=50, title="t"))
+    html = renderer.result()
+    assert renderer.failure == "" and renderer.html is not None
+    assert html == render_html(demo_kg, max_nodes=50, title="t")
+
+
+@pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
+def test_page_process_that_cannot_run_falls_back_to_this_one(demo_kg, monkeypatch, executable) -> None:
+    """No interpreter to start, or one that fails: the page is rendered here, and the failure is said."""
+    import sys
+
+    from zhengji_kg.viz import PageRenderer, page_model
+
+    if not Path(executable).exists() and executable == "/bin/false":
+        pytest.skip("no /bin/false here")
+    monkeypatch.setattr(sys, "executable", executable)
+    renderer = PageRenderer(page_model(demo_kg, max_nodes=50, title="t"))
+    assert renderer.result() == render_html(demo_kg, max_nodes=50, title="t")
+    assert renderer.failure

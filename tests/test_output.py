@@ -94,11 +94,7 @@ def test_a_large_replaced_file_is_freed_by_a_helper_not_by_commit(tmp_path, monk
 
 def test_a_small_replaced_file_is_freed_at_once(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: pytest.fail("no helper for a small file"))
-    target = tmp_path / "graph.html"
-    write_atomic(target, "old page")
-    out = AtomicFile(target)
-    out.handle.write(b"new page")
-    out.commit()
+    target = _replace(tmp_path / "graph.html", "old page", b"new page")
     assert target.read_bytes() == b"new page"
 
 
@@ -109,13 +105,17 @@ def test_a_helper_that_cannot_start_frees_the_file_here(tmp_path, monkeypatch) -
         raise OSError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(subprocess, "Popen", cannot)
-    target = tmp_path / "graph.ttl"
-    write_atomic(target, "old graph")
-    out = AtomicFile(target)
-    out.handle.write(b"new graph")
-    out.commit()
+    target = _replace(tmp_path / "graph.ttl", "old graph", b"new graph")
     assert target.read_bytes() == b"new graph"
     assert not any(link.startswith(str(target)) and "(deleted)" in link for link in _open_files())
+
+
+def _replace(target: Path, old: str, new: bytes) -> Path:
+    """``target`` written with ``old``, then replaced through an ``AtomicFile`` holding ``new``."""
+    write_atomic(target, old)
+    out = AtomicFile(target)
+    out.handle.write(new)
+    return out.commit()
 
 
 def _open_files() -> list[str]:

@@ -42,6 +42,11 @@ def cache_key(src: SourceFile, rules: RuleSet) -> str:
     return h.hexdigest()
 
 
+def _stamp_prefix(rules: RuleSet) -> str:
+    """A stamp holds for the cache format and rules it was noted under: it is stored after them."""
+    return f"{FORMAT}|{rules.digest}|"
+
+
 class ExtractionCache:
     """``fetch``/``load``/``put`` pickled results under their key; ``commit`` makes what was put durable."""
 
@@ -111,7 +116,7 @@ class ExtractionCache:
         is known without reading it: a rebuild of 10,000 documents reads the few that changed, not all
         (opening, reading and hashing 50 MB took a third of a second, a twentieth of such a rebuild).
         """
-        prefix = f"{FORMAT}|{rules.digest}|"
+        prefix = _stamp_prefix(rules)
         return {
             name: (stamp[len(prefix) :], key)
             for name, stamp, key in self.db.execute("SELECT name, stamp, key FROM files")
@@ -120,7 +125,7 @@ class ExtractionCache:
 
     def note_stamps(self, rules: RuleSet, rows: list[tuple[str, str, str]]) -> None:
         """Remember (name, stamp, key) of files read in this build (see ``stamps``)."""
-        prefix = f"{FORMAT}|{rules.digest}|"
+        prefix = _stamp_prefix(rules)
         self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", ((n, prefix + st, k) for n, st, k in rows))
 
     def run(self, key: str) -> Any | None:

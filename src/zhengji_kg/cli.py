@@ -228,6 +228,10 @@ def _build(
     def start_page(kg) -> None:  # the page renders in another process while the graph file is written
         pages.append(PageRenderer(page_model(kg, max_nodes=max_nodes, title=title)))
 
+    def stop_pages() -> None:  # the build failed: its page is not wanted
+        for page in pages:
+            page.cancel()
+
     try:
         kg, ttl = build_to(
             paths,
@@ -247,8 +251,7 @@ def _build(
     except (BuildError, RuntimeError, OSError) as exc:
         raise click.ClickException(f"{exc}; nothing written") from exc
     except BaseException:
-        for page in pages:
-            page.cancel()
+        stop_pages()
         raise
     finally:
         bar.close()
@@ -259,8 +262,7 @@ def _build(
     for name, reason in report.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
     if not report.read:
-        for page in pages:
-            page.cancel()
+        stop_pages()
         ttl.discard()
         if not report.skipped:
             raise click.ClickException(f"no .txt/.md/.html/.htm/.docx files under {', '.join(map(str, paths))}")
@@ -277,8 +279,7 @@ def _build(
         ttl.discard()
         raise click.ClickException(f"{exc}; nothing written") from exc
     except BaseException:
-        for page in pages:
-            page.cancel()
+        stop_pages()
         ttl.discard()
         raise
     ttl.commit()

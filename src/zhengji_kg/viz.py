@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import os
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,16 +183,13 @@ class PageRenderer:
         self.html: str | None = None
         self.failure = ""
         data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        # this package's folder goes last on the other interpreter's path: found even where this one was
+        # imported from a path of its own, and never in front of the standard library
+        code = f"import sys; sys.path.append({str(Path(__file__).resolve().parent.parent)!r}); "
+        code += "from zhengji_kg.viz import _render_stdio; _render_stdio()"
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", "from zhengji_kg.viz import _render_stdio; _render_stdio()"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
+                [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         except OSError as exc:
             self._proc = None
