@@ -166,6 +166,14 @@ def _calls(monkeypatch, owner, name: str, note) -> list:
     return seen
 
 
+def _built_copy(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of ``corpus`` (to be changed by the test) and the output of one build of it, with its cache."""
+    work, out = tmp_path / "corpus", tmp_path / "out"
+    shutil.copytree(corpus, work)
+    _build([str(work), "-o", str(out), "-j", "2"])
+    return work, out
+
+
 def _count_loads(monkeypatch) -> list[str]:
     """The keys of the results loaded from the cache, as builds run."""
     from zhengji_kg.cache import ExtractionCache
@@ -176,10 +184,7 @@ def _count_loads(monkeypatch) -> list[str]:
 def test_runs_are_taken_whole_from_the_cache(corpus, single, tmp_path, monkeypatch, short_runs) -> None:
     """A rebuild merges the runs of unchanged documents as wholes — it loads no document's result — and
     after one change loads only the documents of that run; the graph is the same as a fresh build's."""
-    work = tmp_path / "corpus"
-    shutil.copytree(corpus, work)
-    out = tmp_path / "out"
-    _build([str(work), "-o", str(out), "-j", "2"])
+    work, out = _built_copy(corpus, tmp_path)
     loads = _count_loads(monkeypatch)
     assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
     assert len(loads) == 0
@@ -281,10 +286,7 @@ def test_unchanged_files_are_not_read_again(corpus, single, tmp_path, monkeypatc
     stamp; any change — even one that keeps size and modification time — has it read again."""
     import os
 
-    work = tmp_path / "corpus"
-    shutil.copytree(corpus, work)
-    out = tmp_path / "out"
-    _build([str(work), "-o", str(out), "-j", "2"])
+    work, out = _built_copy(corpus, tmp_path)
     reads = _count_reads(monkeypatch)
     assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out), "-j", "2"])
     assert reads == []
