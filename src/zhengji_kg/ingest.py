@@ -289,12 +289,17 @@ def _guess_title(text: str) -> str | None:
 
 def sidecar_path(path: Path) -> Path | None:
     """``NAME.meta.yaml`` (or ``.meta.yml``) beside ``NAME.ext``, if there is one."""
-    base = os.fspath(path)
-    stem = base[: len(base) - len(path.suffix)] if path.suffix else base  # path.with_name(path.stem + …)
+    stem = _stem(path)
     for suffix in SIDECAR_SUFFIXES:
         if os.path.isfile(stem + suffix):  # strings, not pathlib: this runs for every file of every build
             return Path(stem + suffix)
     return None
+
+
+def _stem(path: Path) -> str:
+    """``path`` without its suffix, as a string (what ``path.with_name(path.stem + …)`` starts from)."""
+    base = os.fspath(path)
+    return base[: len(base) - len(path.suffix)] if path.suffix else base
 
 
 def source_stamp(path: Path, st: os.stat_result) -> tuple[str, int]:
@@ -307,8 +312,7 @@ def source_stamp(path: Path, st: os.stat_result) -> tuple[str, int]:
     """
     parts = [f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"]
     newest = max(st.st_mtime_ns, st.st_ctime_ns)
-    base = os.fspath(path)
-    stem = base[: len(base) - len(path.suffix)] if path.suffix else base
+    stem = _stem(path)
     for suffix in SIDECAR_SUFFIXES:  # as ``sidecar_path`` finds it: the first one that is a file
         try:
             side = os.stat(stem + suffix)

@@ -67,14 +67,15 @@ class AtomicFile:
         if self.handle.closed or self._ahead is not None or self._sync is not None:
             return
         self.flush()
-        self._ahead = threading.Thread(target=self._fsync_ahead, name=f"sync {self.path.name}", daemon=True)
+        self._ahead = threading.Thread(target=self._fsync_noting, name=f"sync {self.path.name}", daemon=True)
         self._ahead.start()
 
-    def _fsync_ahead(self) -> None:
+    def _fsync_noting(self) -> None:
+        """fsync, keeping the first error for ``wait`` to raise (a thread cannot raise to its caller)."""
         try:
             os.fsync(self.handle.fileno())
         except OSError as exc:
-            self._error = exc
+            self._error = self._error or exc
 
     def finish(self) -> None:
         """Flush the data and have it synced to disk; the file is complete but not yet in place.
@@ -91,9 +92,7 @@ class AtomicFile:
         try:
             if self._ahead is not None:
                 self._ahead.join()
-            os.fsync(self.handle.fileno())
-        except OSError as exc:
-            self._error = exc
+            self._fsync_noting()
         finally:
             self.handle.close()
 

@@ -704,7 +704,6 @@ def build_to(
         parts.write(b"\n# The weight of each co-occurrence, on each of its evidence nodes.\n")
         parts.write(weights)
         del weights
-        parts.close()
         out.flush()
         if cache is not None:  # before the sync starts: a commit behind a 500 MB fsync waits for all of it
             cache.save_layout(graph_file, out.tmp, parts.layout)

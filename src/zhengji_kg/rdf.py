@@ -334,9 +334,12 @@ _PRED_TURTLE = {name: (node.value, _term_turtle(node)) for name, node in _PRED.i
 _EVIDENCE_CLASS = _T_TURTLE["zj:Evidence"]
 
 
+_EV_NAME = "zjr:evidence\\/"  # an evidence node in Turtle: this, then its hex name (Oxigraph escapes the /)
+
+
 def _evidence_node(s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence) -> str:
-    """``evidence_iri`` as Turtle: its hex name after ``zjr:evidence\\/``."""
-    return "zjr:evidence\\/" + _evidence_hash(s[0], p[0], o[0], ev.source, ev.start, ev.end)
+    """``evidence_iri`` as Turtle: its hex name after ``_EV_NAME``."""
+    return _EV_NAME + _evidence_hash(s[0], p[0], o[0], ev.source, ev.start, ev.end)
 
 
 def _evidence_pairs(
@@ -422,7 +425,7 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
         s, p, o = _entity_turtle(*r.subject), _PRED_TURTLE[r.predicate], _entity_turtle(*r.object)
         n = _evidence_node(s, p, o, ev)
         if cooccurrence_iris is not None and r.predicate == "relatedTo":
-            cooccurrence_iris[(r.subject, r.object, ev.start, ev.end)] = _EVIDENCE_NS + n[len("zjr:evidence\\/") :]
+            cooccurrence_iris[(r.subject, r.object, ev.start, ev.end)] = _EVIDENCE_NS + n[len(_EV_NAME) :]
         stated = r.predicate in STATED
         if i + 1 < len(relations) and _same_node(r, relations[i + 1]):
             pairs = _evidence_pairs(s, p, o, ev, stated)
@@ -541,7 +544,7 @@ def weight_turtle(kg: KnowledgeGraph) -> bytes:
         if not all(map(str.startswith, iris, repeat(_EVIDENCE_NS))) or not _HEX.fullmatch("".join(names)):
             raise ValueError("an evidence IRI that is not zjr:evidence/ and hex digits")
         tail = f" zj:weight {n} .\n"
-        chunks.append("zjr:evidence\\/" + f"{tail}zjr:evidence\\/".join(names) + tail)
+        chunks.append(_EV_NAME + f"{tail}{_EV_NAME}".join(names) + tail)
     return "".join(chunks).encode("ascii")
 
 
