@@ -48,6 +48,10 @@ import jieba
 from zhengji_kg import segment
 if "--snapshot-only" in sys.argv:  # jieba's own loading must not run: the snapshot has to serve
     jieba.dt.initialize = None
+if "--tags-only" in sys.argv:  # the tags alone, without jieba's dictionary
+    tags = [segment.word_tag(w) for w in ["北京", "机制", "推进"]]
+    print(json.dumps({"tags": tags, "dictionary": jieba.dt.initialized, "posseg": "jieba.posseg" in sys.modules}))
+    sys.exit()
 segment.posseg()
 tk = jieba.dt
 words = ["北京", "机制", "考核", "推进", "干部", "潜绩", "的"]
@@ -84,8 +88,12 @@ def test_dictionary_snapshot_loads_what_jieba_loads(tmp_path) -> None:
     second = _probe(tmp_path, "--snapshot-only")
     second.pop("snapshot")
     assert second == first
+    # the tags are read without the dictionary (a worker needs jieba's own cutting only for a few documents)
+    alone = _probe(tmp_path, "--snapshot-only", "--tags-only")
+    assert alone == {"tags": first["tags"][:2] + first["tags"][3:4], "dictionary": False, "posseg": False}
     [snap] = (tmp_path / "zhengji-kg").glob("jieba-*.marshal")
-    for damage in (b"not a snapshot", marshal.dumps(("a tuple", "of other", "things"))):
+    whole = snap.read_bytes()
+    for damage in (b"not a snapshot", marshal.dumps(("a tuple", "of other", "things")), whole[: len(whole) // 2]):
         snap.write_bytes(damage)
         third = _probe(tmp_path)
         assert third.pop("snapshot") is True and third == first

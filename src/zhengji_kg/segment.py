@@ -104,19 +104,74 @@ def tokenizer(words: tuple[str, ...] = ()):
 
 def word_tag(word: str) -> str:
     """jieba's part-of-speech tag of a dictionary word (``ns`` place name, ``n…`` noun, ``v…`` verb), or ""."""
-    return posseg().dt.word_tag_tab.get(word, "")
+    return word_tags().get(word, "")
+
+
+@lru_cache(maxsize=1)
+def word_tags() -> dict[str, str]:
+    """jieba's part-of-speech table (word → tag), from the snapshot when there is one (see ``posseg``).
+
+    Apart from the dictionary because every document needs the tags while few need jieba's own cutting:
+    a worker starts (on the path of an incremental build) without the 500,000-entry dictionary.
+    """
+    try:
+        tags = _snapshot_part(0)
+        if isinstance(tags, dict):
+            return tags
+    except Exception:  # none yet, or unreadable
+        pass
+    return posseg().dt.word_tag_tab  # loaded the slow way, which writes the snapshot
 
 
 @lru_cache(maxsize=1)
 def posseg():
-    """``jieba.posseg``, loaded with the dictionary snapshot (see ``_load_dictionary``)."""
-    _load_dictionary()
-    import jieba.posseg
+    """``jieba.posseg`` with jieba's dictionary, both from the snapshot when there is one.
 
+    Every worker process needs them, and jieba loads them slowly: its cache takes ~1 s to read (it
+    rebuilds its prefix dictionary from a marshalled list) and ``jieba.posseg`` parses its 350,000-line
+    dictionary again on import (~0.7 s). The first process to load them writes the tag table and the
+    dictionary, as they are, to the user's cache directory with ``marshal`` — in two parts, so that
+    ``word_tags`` reads the first alone — and later ones read that. A snapshot that cannot be read or
+    written is simply not used.
+    """
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    collecting = gc.isenabled()
+    gc.disable()  # a million new objects would set the collector off again and again, for nothing
+    try:
+        try:
+            freq, total = _snapshot_part(1)
+            tags = word_tags() if word_tags.cache_info().currsize else _snapshot_part(0)
+            if not (isinstance(freq, dict) and isinstance(total, int) and isinstance(tags, dict)):
+                raise ValueError("not a dictionary snapshot")
+        except Exception:  # none yet, or unreadable: load the slow way, then write one
+            jieba.dt.initialize()
+            import jieba.posseg
+
+            first = marshal.dumps(jieba.posseg.dt.word_tag_tab)
+            rest = marshal.dumps((jieba.dt.FREQ, jieba.dt.total))
+            with contextlib.suppress(OSError):  # renamed into place whole: no process reads half of it
+                write_atomic(snapshot_path(), len(first).to_bytes(8, "little") + first + rest)
+            return jieba.posseg
+    finally:
+        if collecting:
+            gc.enable()
+    if not jieba.dt.initialized:
+        jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = freq, total, True
+    if "jieba.posseg" not in sys.modules:
+        # posseg builds its tag table from the dictionary file at import: give it an empty file, then the
+        # table of the snapshot
+        jieba.dt.get_dict_file = lambda: io.BytesIO(b"")
+        try:
+            import jieba.posseg
+        finally:
+            del jieba.dt.get_dict_file
+        jieba.posseg.dt.word_tag_tab = tags
     return jieba.posseg
 
 
-SNAPSHOT_FORMAT = 2  # bump when the snapshot's content changes shape (2: marshal, not pickle)
+SNAPSHOT_FORMAT = 3  # bump when the snapshot's content changes shape (3: tags, then dictionary, marshalled)
 
 
 def snapshot_path() -> Path:
@@ -134,49 +189,13 @@ def snapshot_path() -> Path:
     return platformdirs.user_cache_path("zhengji-kg") / name
 
 
-def _load_dictionary() -> None:
-    """jieba's default dictionary and part-of-speech table, from a snapshot when there is one.
-
-    Every worker process needs both, and jieba loads them slowly: its cache takes ~1 s to read (it
-    rebuilds its prefix dictionary from a marshalled list) and ``jieba.posseg`` parses its 350,000-line
-    dictionary again on import (~0.7 s). A worker's start is on the path of every incremental build, so
-    the first process to load them writes both dicts, as they are, to the user's cache directory with
-    ``marshal`` (0.5 s to load; a pickle of the same took 0.7 s), and later ones read that. A snapshot
-    that cannot be read or written is simply not used.
-    """
-    import jieba
-
-    if jieba.dt.initialized and "jieba.posseg" in sys.modules:
-        return
-    jieba.setLogLevel(logging.WARNING)
-    path = snapshot_path()
-    collecting = gc.isenabled()
-    gc.disable()  # a million new objects would set the collector off again and again, for nothing
-    try:
-        freq, total, tags = marshal.loads(path.read_bytes())
-        if not (isinstance(freq, dict) and isinstance(total, int) and isinstance(tags, dict)):
-            raise ValueError(f"{path}: not a dictionary snapshot")
-    except Exception:  # none yet, or unreadable: load the slow way, then write one
-        jieba.dt.initialize()
-        import jieba.posseg
-
-        with contextlib.suppress(OSError):  # renamed into place whole: no process reads half of it
-            write_atomic(path, marshal.dumps((jieba.dt.FREQ, jieba.dt.total, jieba.posseg.dt.word_tag_tab)))
-        return
-    finally:
-        if collecting:
-            gc.enable()
-    if not jieba.dt.initialized:
-        jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = freq, total, True
-    if "jieba.posseg" not in sys.modules:
-        # posseg builds its tag table from the dictionary file at import: give it an empty file, then the
-        # table of the snapshot
-        jieba.dt.get_dict_file = lambda: io.BytesIO(b"")
-        try:
-            import jieba.posseg
-        finally:
-            del jieba.dt.get_dict_file
-        jieba.posseg.dt.word_tag_tab = tags
+def _snapshot_part(part: int):
+    """Part 0 (the tag table) or 1 (the dictionary and its total) of the snapshot, which holds the length
+    of part 0 (8 bytes, little-endian), then the two parts marshalled one after the other."""
+    data = snapshot_path().read_bytes()
+    first = int.from_bytes(data[:8], "little")
+    view = memoryview(data)
+    return marshal.loads(view[8 : 8 + first] if part == 0 else view[8 + first :])
 
 
 def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], ...]:
