@@ -194,8 +194,6 @@ def _build(
     quiet: bool,
 ) -> None:
     """The build command's work; Ctrl-C anywhere in it ends with exit code 130 and nothing written."""
-    from tqdm import tqdm
-
     from .cache import ExtractionCache
     from .export import remove_stale_exports
     from .ingest import IngestError
@@ -211,9 +209,14 @@ def _build(
         raise click.UsageError("--scheduler needs --executor dask")
     rules = _rules(lexicon)
     jobs = jobs or _cores()
-    bar = tqdm(unit="doc", disable=quiet or None, file=sys.stderr, desc="building")
+    bar = None
+    if not quiet:  # (tqdm is not imported for nothing: the start of a build is on an incremental build's path)
+        from tqdm import tqdm
+
+        bar = tqdm(unit="doc", disable=None, file=sys.stderr, desc="building")
 
     def progress(i: int, n: int, name: str) -> None:
+        assert bar is not None
         bar.total = n
         bar.set_postfix_str(name[-30:], refresh=False)
         bar.update(1)
@@ -241,7 +244,7 @@ def _build(
             cache=store,
             executor=executor,
             scheduler=scheduler,
-            progress=progress,
+            progress=progress if bar is not None else None,
             strict=strict,
             max_file_mb=max_file_mb,
             on_merged=start_page,
@@ -254,7 +257,8 @@ def _build(
         stop_pages()
         raise
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         if store is not None:
             store.close()
     report = kg.report

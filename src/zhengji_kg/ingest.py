@@ -249,10 +249,10 @@ def clean_text(
         hits = {rid for rid, rx in bp.drop_lines if rx.search(stripped)}
         if hits & bp.always:
             continue
-        furniture = bool(hits) or (any(rx.search(stripped) for _, rx in bp.metadata) and len(stripped) < 160)
+        furniture = bool(hits) or (len(stripped) < 160 and any(rx.search(stripped) for _, rx in bp.metadata))
         if furniture and not keep(stripped):
             continue
-        if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", stripped):
+        if not _CONTENT_CHAR.search(stripped):
             continue
         lines.append(stripped)
     lines = _join_page_splits(lines)
@@ -263,6 +263,9 @@ def clean_text(
             continue
         deduped.append(line)
     return "\n".join(deduped), meta
+
+
+_CONTENT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")  # a line without any is punctuation or rule
 
 
 # ---------------------------------------------------------------- metadata

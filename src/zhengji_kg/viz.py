@@ -13,8 +13,6 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
 
@@ -136,6 +134,7 @@ def page_model(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-k
 
 def render_page(model: dict[str, Any]) -> str:
     """The HTML of a ``page_model``: pyvis makes the node and edge lists, our template the page."""
+    from jinja2 import Environment, PackageLoader, select_autoescape  # here: a build's own process needs none
     from pyvis.network import Network
 
     net = Network(directed=True, cdn_resources="in_line")

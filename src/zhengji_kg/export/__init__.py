@@ -6,22 +6,32 @@ read a built graph (``graph.ttl``), so an export never needs the corpus again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-
-from rdflib import Graph
+from typing import TYPE_CHECKING
 
 from ..output import write_atomic
-from .gephi import to_gexf, to_graphml
-from .rdf_forms import to_jsonld, to_nt, to_trig, to_ttl
 
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+# each format's writer (module, function) and default file name; the writers (rdflib, networkx) are
+# imported when used: every build calls ``remove_stale_exports``, which needs the names alone
 FORMATS = {
-    "ttl": (to_ttl, "graph.ttl"),
-    "nt": (to_nt, "graph.nt"),
-    "trig": (to_trig, "graph.trig"),
-    "jsonld": (to_jsonld, "graph.jsonld"),
-    "gexf": (to_gexf, "graph.gexf"),
-    "graphml": (to_graphml, "graph.graphml"),
+    "ttl": ("rdf_forms", "to_ttl", "graph.ttl"),
+    "nt": ("rdf_forms", "to_nt", "graph.nt"),
+    "trig": ("rdf_forms", "to_trig", "graph.trig"),
+    "jsonld": ("rdf_forms", "to_jsonld", "graph.jsonld"),
+    "gexf": ("gephi", "to_gexf", "graph.gexf"),
+    "graphml": ("gephi", "to_graphml", "graph.graphml"),
 }
+
+
+def _writer(fmt: str) -> Callable[[Graph], str | bytes]:
+    import importlib
+
+    module, name, _default = FORMATS[fmt]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
 def export(graph: Graph, fmt: str, path: Path) -> Path:
@@ -35,7 +45,7 @@ def export(graph: Graph, fmt: str, path: Path) -> Path:
         return folder
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    fn, default_name = FORMATS[fmt]
+    fn, default_name = _writer(fmt), FORMATS[fmt][2]
     as_dir = Path(path).is_dir() or str(path).endswith(("/", "\\")) or not Path(path).suffix
     path = Path(path) / default_name if as_dir else Path(path)
     return write_atomic(path, fn(graph))
@@ -48,7 +58,7 @@ def remove_stale_exports(folder: Path) -> list[str]:
 
     folder = Path(folder)
     removed = []
-    for _fn, name in FORMATS.values():
+    for _module, _fn, name in FORMATS.values():
         if name != "graph.ttl" and (folder / name).is_file():
             (folder / name).unlink()
             removed.append(name)
