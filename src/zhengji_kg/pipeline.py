@@ -195,12 +195,14 @@ def _process_batch(sources: list[SourceFile], turtle: bool, keep_text: bool) -> 
 class _Feeder:
     """Worker processes fed with the files to extract while the main process reads.
 
-    Without a cache every file is extracted: workers start (and load their dictionaries) at the first
-    file read, so extraction overlaps with reading the rest. With a cache (``hold``) the first file to
-    extract goes at once to a pool of one worker — a rebuild after one changed document then has it
-    extracted while the corpus is still being read — and the others are queued until the corpus is
-    read (``start``), when only as many more workers start as there are files left, up to ``jobs``.
-    Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first ones are not held back.
+    When every file is to be extracted (no cache, or an empty one) all the workers start at once and
+    files go out as they are read, so extraction overlaps with reading the rest. A rebuild over a cache
+    (``hold``) bets that a few files changed: one worker starts before the corpus is even listed
+    (``prestart``), so that it has loaded its dictionaries when the first changed file is found, which goes
+    to it at once; the others are queued until the corpus is read (``start``), when only as many more
+    workers start as there are files left, up to ``jobs``. If the bet is lost (nothing changed) the
+    worker is let go unwaited. Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first
+    ones are not held back.
     """
 
     MAX_BATCH = 16
@@ -222,10 +224,17 @@ class _Feeder:
         self._queue.append(src)
         if not self.hold:
             self._pump(final=False)
-        elif not self.pools:  # the first file to extract: one worker, now
-            self._add_pool(1)
+        elif not self._futures:  # the first file to extract: to one worker, now
+            if not self.pools:
+                self._add_pool(1)
             self._pump(final=True)
         return handle
+
+    def prestart(self) -> None:
+        """Start one worker now (its processes only start with a first task: an empty one)."""
+        if not self.pools:
+            self._add_pool(1)
+            self.pools[0].submit(int)
 
     def start(self) -> None:
         """Everything is queued: start the workers still wanted, and send it all."""
@@ -284,7 +293,8 @@ class _Feeder:
 
     def close(self) -> None:
         for pool in self.pools:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # a worker started for nothing (``prestart``) is not waited for: it ends once it has started
+            pool.shutdown(wait=bool(self._futures), cancel_futures=True)
         self.pools = []
 
 
@@ -370,17 +380,20 @@ def _collect(
     """Read every file once (bytes, for the cache key), take cached results, extract the rest; yield the
     results in corpus order, so that the build is the same whatever the jobs, executor or cache."""
     t = time.perf_counter()
-    files = list(iter_corpus_files([Path(p) for p in paths]))
+    known = cache.keys() if cache is not None else set()
     local = executor == "local" and jobs > 1
-    feeder = _Feeder(rules, jobs, turtle, keep_text, hold=cache is not None) if local else None
+    # over a cache that holds results, few files are likely to have changed (see _Feeder)
+    feeder = _Feeder(rules, jobs, turtle, keep_text, hold=bool(known)) if local else None
+    if feeder is not None and known:
+        feeder.prestart()
     try:
+        files = list(iter_corpus_files([Path(p) for p in paths]))
         # a slot is a result (why the file was skipped), a cache key (a hit, loaded once the files to
         # extract are under way), a file to extract here or on Dask, or the handle of a file a worker
         # process is extracting
         slots: list[DocResult | str | SourceFile | int] = []
         keys: dict[int, str] = {}
         hits: dict[int, SourceFile | _Unread] = {}
-        known = cache.keys() if cache is not None else set()
         stamps = cache.stamps(rules) if cache is not None else {}
         noted: list[tuple[str, str, str]] = []  # (name, stamp, key) of the files read, for the next build
         settled = time.time_ns() - RACY_NS  # files changed since may change again unseen in the same tick
