@@ -251,6 +251,42 @@ def test_feeder_with_a_cache_starts_one_worker_at_once_and_the_rest_when_read(ru
     assert all(not r.error and r.part and r.turtle for r in results)
 
 
+def test_a_prestarted_worker_takes_the_first_file_and_is_not_waited_for_when_unused(rules, monkeypatch) -> None:
+    """A rebuild over a cache starts one worker before it lists the corpus: the first changed file goes to
+    that worker at once; if no file changed, the build does not wait for the worker to finish starting."""
+    import time
+
+    from zhengji_kg import pipeline
+    from zhengji_kg.ingest import SourceFile
+
+    feeder = pipeline._Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
+    try:
+        feeder.prestart()
+        assert feeder._turns == [0]
+        handle = feeder.add(SourceFile("one.txt", "建立干部实绩档案。".encode()))
+        assert len(feeder._futures) == 1 and len(feeder.pools) == 1  # sent to the started worker, now
+        feeder.start()
+        assert feeder._turns == [0]  # one file: no other worker
+        assert feeder.take(handle).part
+    finally:
+        feeder.close()
+
+    def slow_start(rules) -> None:  # a worker that takes long to start (forked: it runs this)
+        time.sleep(30)
+
+    monkeypatch.setattr(pipeline, "_init_worker", slow_start)
+    unused = pipeline._Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
+    unused.prestart()
+    [pool] = unused.pools
+    starting = list(pool._processes.values())
+    t = time.perf_counter()
+    unused.close()
+    assert time.perf_counter() - t < 10  # not the 30 s of the worker's start
+    assert all(p.is_alive() for p in starting)
+    for proc in starting:  # the test's own tidying: a real worker ends once started
+        proc.terminate()
+
+
 def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
     from zhengji_kg.ingest import SourceFile
     from zhengji_kg.pipeline import _Feeder
