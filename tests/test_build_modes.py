@@ -364,3 +364,39 @@ def test_files_changed_just_before_a_build_are_read_by_the_next(corpus, tmp_path
     reads = _count_reads(monkeypatch)
     assert "extracted: 0 (cache: 14 unchanged)" in _build([str(work), "-o", str(out)])
     assert len(reads) == 14
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_on_tail_comes_once_before_the_model_is_merged(corpus, tmp_path, rules, cached) -> None:
+    """``build_to(on_tail=…)`` is called once, when a fiftieth of the files to extract are left (at once in a
+    rebuild where nothing changed), and before ``on_merged``."""
+    from zhengji_kg.cache import ExtractionCache
+    from zhengji_kg.pipeline import build_to
+
+    calls: list[tuple[str, int]] = []
+
+    def progress(i: int, n: int, name: str) -> None:
+        calls.append(("doc", i))
+
+    if cached:
+        _build([str(corpus), "-o", str(tmp_path)])
+    store = ExtractionCache(tmp_path / ".cache" / "extract.sqlite")
+    try:
+        _kg, ttl = build_to(
+            [corpus],
+            tmp_path / "graph.ttl",
+            rules,
+            jobs=2,
+            cache=store,
+            progress=progress,
+            on_tail=lambda: calls.append(("tail", 0)),
+            on_merged=lambda kg: calls.append(("merged", 0)),
+        )
+        ttl.discard()
+    finally:
+        store.close()
+    names = [c[0] for c in calls]
+    assert names.count("tail") == 1 and names.count("merged") == 1 and names[-1] == "merged"
+    docs = names.count("doc")
+    before = names.index("tail")  # documents taken before it
+    assert before == 0 if cached else docs - docs // 50 - 1 <= before < docs

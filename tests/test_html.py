@@ -85,6 +85,22 @@ def test_page_rendered_in_its_own_process_is_the_page(demo_kg) -> None:
     assert html == render_html(demo_kg, max_nodes=50, title="t")
 
 
+def test_page_process_started_before_its_model(demo_kg) -> None:
+    """A build starts the page's process before its model is complete (``send`` comes later): the same
+    page; one that is cancelled before it gets a model ends."""
+    from zhengji_kg.viz import PageRenderer, page_model
+
+    renderer = PageRenderer()
+    with pytest.raises(RuntimeError):
+        renderer.result()  # no model yet
+    renderer.send(page_model(demo_kg, max_nodes=50, title="t"))
+    assert renderer.result() == render_html(demo_kg, max_nodes=50, title="t")
+    assert renderer.failure == ""
+    idle = PageRenderer()
+    idle.cancel()
+    assert idle._proc.poll() is not None
+
+
 @pytest.mark.parametrize("executable", ["/nonexistent/python", "/bin/false"])
 def test_page_process_that_cannot_run_falls_back_to_this_one(demo_kg, monkeypatch, executable) -> None:
     """No interpreter to start, or one that fails: the page is rendered here, and the failure is said."""

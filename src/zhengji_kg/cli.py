@@ -228,10 +228,17 @@ def _build(
     title = f"zhengji-kg — {', '.join(p.name for p in paths)}"
     pages: list[PageRenderer] = []
 
-    def start_page(kg) -> None:  # the page renders in another process while the graph file is written
-        pages.append(PageRenderer(page_model(kg, max_nodes=max_nodes, title=title)))
+    def prepare_page() -> None:  # the page's process starts (and imports pyvis) before the model is done
+        pages.append(PageRenderer())
 
-    def stop_pages() -> None:  # the build failed: its page is not wanted
+    def start_page(kg) -> None:  # the page renders in another process while the graph file is written
+        model = page_model(kg, max_nodes=max_nodes, title=title)
+        if pages:
+            pages[0].send(model)
+        else:
+            pages.append(PageRenderer(model))
+
+    def stop_pages() -> None:  # the build failed (or read nothing): its page is not wanted
         for page in pages:
             page.cancel()
 
@@ -248,13 +255,14 @@ def _build(
             strict=strict,
             max_file_mb=max_file_mb,
             on_merged=start_page,
+            on_tail=prepare_page,
         )
-    except IngestError as exc:
-        raise click.ClickException(f"{exc} (--strict; nothing written)") from exc
-    except (BuildError, RuntimeError, OSError) as exc:
-        raise click.ClickException(f"{exc}; nothing written") from exc
-    except BaseException:
+    except BaseException as exc:
         stop_pages()
+        if isinstance(exc, IngestError):
+            raise click.ClickException(f"{exc} (--strict; nothing written)") from exc
+        if isinstance(exc, (BuildError, RuntimeError, OSError)):
+            raise click.ClickException(f"{exc}; nothing written") from exc
         raise
     finally:
         if bar is not None:

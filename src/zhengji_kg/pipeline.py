@@ -376,6 +376,7 @@ def _collect(
     progress: Callable[[int, int, str], None] | None,
     report: BuildReport,
     max_file_mb: float = 0,
+    on_tail: Callable[[], None] | None = None,
 ) -> Iterator[DocResult]:
     """Read every file once (bytes, for the cache key), take cached results, extract the rest; yield the
     results in corpus order, so that the build is the same whatever the jobs, executor or cache."""
@@ -451,14 +452,21 @@ def _collect(
         fresh = _results(todo, rules, executor, scheduler, turtle, keep_text)
         n_fresh = sum(1 for s in slots if not isinstance(s, DocResult))
         report.cache_hits = len(files) - n_fresh - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
+        left = len(todo) + sum(1 for s in slots if isinstance(s, int))  # results still to be extracted
+        tail = max(1, left // 50)
         for i, slot in enumerate(slots):
+            if on_tail is not None and left <= tail:
+                on_tail()
+                on_tail = None
             if isinstance(slot, DocResult):
                 result = slot
             elif isinstance(slot, SourceFile):
                 result = next(fresh)
+                left -= 1
             else:
                 assert feeder is not None
                 result = feeder.take(slot)
+                left -= 1
             if progress:
                 progress(i + 1, len(slots), result.name)
             if result.error:
@@ -631,13 +639,16 @@ def build_to(
     strict: bool = False,
     max_file_mb: float = MAX_FILE_MB,
     on_merged: Callable[[KnowledgeGraph], None] | None = None,
+    on_tail: Callable[[], None] | None = None,
 ) -> tuple[KnowledgeGraph, AtomicFile]:
     """Build and stream the Turtle to a temporary file beside ``graph_file``; return the graph model
     (without its documents) and that file, to be ``commit()``-ed (renamed into place) by the caller once
     everything else is ready. Memory holds the merged model, not the corpus: each document's own
     triples go to disk as soon as its result arrives (in corpus order, so the file is deterministic).
     ``on_merged(kg)`` is called once the model is complete, before its part of the file is written (the
-    command starts rendering the page then, in another process).
+    command starts rendering the page then, in another process); ``on_tail()`` once at most a fiftieth of
+    the files to extract are left (at once when few or none are: an incremental build), for work that can
+    start early without taking a core from the extraction (the command starts the page's process).
     """
     from .rdf import merge_triples, serialize_turtle, turtle_header, weight_turtle
 
@@ -677,6 +688,7 @@ def build_to(
             progress=progress,
             report=report,
             max_file_mb=max_file_mb,
+            on_tail=on_tail,
         ):
             parts.document(result)
             report.triples += result.triples

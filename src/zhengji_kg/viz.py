@@ -169,37 +169,55 @@ class PageRenderer:
     template; at the end of a build one core is idle, so a fresh interpreter renders the page there
     from the small ``page_model`` while this one serialises the merged part of the graph. A fresh
     interpreter, not a fork: it shares no memory with the build, so nothing is counted twice and nothing
-    is copied on write. If it cannot start or fails, ``result`` renders the page here instead.
+    is copied on write. Started without a model, it imports what the page needs and then waits for one
+    (``send``): a build starts it before its model is complete, so that the page is ready sooner. If it
+    cannot start or fails, ``result`` renders the page here instead.
     """
 
-    def __init__(self, model: dict[str, Any]) -> None:
-        import pickle
+    def __init__(self, model: dict[str, Any] | None = None) -> None:
         import subprocess
         import sys
-        import threading
 
-        self.model = model
+        self.model: dict[str, Any] | None = None
         self.html: str | None = None
         self.failure = ""
-        data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+        self._thread: Any = None
         # this package's folder goes last on the other interpreter's path: found even where this one was
         # imported from a path of its own, and never in front of the standard library
         code = f"import sys; sys.path.append({str(Path(__file__).resolve().parent.parent)!r}); "
         code += "from zhengji_kg.viz import _render_stdio; _render_stdio()"
         try:
-            self._proc = subprocess.Popen(
+            self._proc: Any = subprocess.Popen(
                 [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
             )
         except OSError as exc:
             self._proc = None
             self.failure = str(exc)
+        if model is not None:
+            self.send(model)
+
+    def send(self, model: dict[str, Any]) -> None:
+        """Give the process the ``page_model`` to render (once)."""
+        import pickle
+        import threading
+
+        if self.model is not None:
+            raise RuntimeError("this PageRenderer has its model already")
+        self.model = model
+        if self._proc is None:
             return
+        data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
         self._thread = threading.Thread(target=self._talk, args=(data,), name="page", daemon=True)
         self._thread.start()
 
     def _talk(self, data: bytes) -> None:
         assert self._proc is not None
-        out, err = self._proc.communicate(data)
+        try:
+            out, err = self._proc.communicate(data)
+        except OSError as exc:  # it ended before it could read the model
+            self._proc.wait()
+            self.failure = str(exc)
+            return
         if self._proc.returncode == 0:
             self.html = out.decode("utf-8")
         else:
@@ -208,20 +226,29 @@ class PageRenderer:
 
     def result(self) -> str:
         """The page's HTML (rendered here if the other process could not)."""
-        if self._proc is not None:
+        if self.model is None:
+            raise RuntimeError("PageRenderer.result() before send(model)")
+        if self._thread is not None:
             self._thread.join()
         return self.html if self.html is not None else render_page(self.model)
 
     def cancel(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
-            self._thread.join()
+            if self._thread is not None:
+                self._thread.join()
+            else:
+                self._proc.wait()
 
 
 def _render_stdio() -> None:
-    """The other end of ``PageRenderer``: a pickled ``page_model`` on stdin, the page on stdout."""
+    """The other end of ``PageRenderer``: what the page needs imported first, then a pickled
+    ``page_model`` on stdin and the page on stdout."""
     import pickle
     import sys
+
+    import jinja2  # noqa: F401  (imported while the build is still busy: the model comes later)
+    import pyvis.network  # noqa: F401
 
     model = pickle.loads(sys.stdin.buffer.read())
     sys.stdout.buffer.write(render_page(model).encode("utf-8"))
