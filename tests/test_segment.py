@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -163,3 +165,25 @@ def test_jieba_cuts_what_jieba_rs_would_not() -> None:
     """Runs joined by - . % … and ideographs beyond U+9FD5 go to jieba itself, piece by piece."""
     for text in ("国j-a全观，2024-01-01发布", "增长3.5%的指标", "㐀㐀立与Z", "建纠、全立，_.观Z纠"):
         assert list(tokens(text)) == _jieba_tokens(text, ())
+
+
+def test_a_started_worker_has_every_tokenizer_extraction_uses(rules) -> None:
+    """A worker builds its tokenizers at its start (``pipeline._init_worker``) — each costs a quarter of a
+    second — and extracting documents then builds none: one per word set, however the set is passed."""
+    import gc
+
+    from zhengji_kg.ingest import load_source
+    from zhengji_kg.pipeline import _init_worker, process_source
+    from zhengji_kg.segment import _tokenizer, tokenizer
+
+    assert tokenizer() is tokenizer(()) is tokenizer([])
+    _tokenizer.cache_clear()
+    try:
+        _init_worker(rules)
+    finally:
+        gc.unfreeze()
+    built = _tokenizer.cache_info().currsize
+    corpus = Path(__file__).resolve().parent.parent / "corpus"
+    for f in sorted(corpus.glob("*.txt")):
+        assert not process_source(load_source(f, corpus), rules).error
+    assert _tokenizer.cache_info().currsize == built

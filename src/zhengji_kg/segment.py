@@ -80,8 +80,7 @@ def sentence_lookup(sentences: list[Sentence]) -> Callable[[int], Sentence | Non
     return at
 
 
-@lru_cache(maxsize=8)
-def tokenizer(words: tuple[str, ...] = ()):
+def tokenizer(words: Iterable[str] = ()):
     """The segmenter behind ``tokens``: jieba's accurate mode as jieba-rs implements it (``rjieba``),
     keeping every given word whole (added with the frequency jieba's ``suggest_freq`` would give, at least
     10,000 — as ``jieba.add_word`` did here before).
@@ -93,6 +92,13 @@ def tokenizer(words: tuple[str, ...] = ()):
     (``_JIEBA_ONLY``) jieba itself cuts; on made-up strings of unknown characters their HMMs can still
     break a tie differently (全立立立全), which real text has not shown.
     """
+    # one cache key per word set, however it is passed: ``tokenizer()`` and ``tokenizer(())`` are one
+    # tokenizer (each costs ~0.25 s and tens of MB: a worker once built an unused one at its start)
+    return _tokenizer(words if isinstance(words, tuple) else tuple(words))
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(words: tuple[str, ...]):
     import rjieba
 
     tk = rjieba.Jieba()
@@ -235,7 +241,7 @@ def forget_tokens() -> None:
 @lru_cache(maxsize=4096)
 def _cut(text: str, words: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
     if not _JIEBA_ONLY.search(text):
-        return tuple(tokenizer(words).tokenize(text))
+        return tuple(_tokenizer(words).tokenize(text))
     # cut piece by piece between the marks no block holds (，。“ …), each a token of its own for both;
     # a piece where jieba-rs would differ is cut by jieba itself
     out: list[tuple[str, int, int]] = []
@@ -244,7 +250,7 @@ def _cut(text: str, words: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
         end = m.start() if m else len(text)
         if pos < end:
             piece = text[pos:end]
-            tk = _jieba_tokenizer(words) if _JIEBA_ONLY.search(piece) else tokenizer(words)
+            tk = _jieba_tokenizer(words) if _JIEBA_ONLY.search(piece) else _tokenizer(words)
             out.extend((w, s + pos, e + pos) for w, s, e in tk.tokenize(piece))
         if m:
             out.append((m.group(), m.start(), m.end()))
