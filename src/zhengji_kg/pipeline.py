@@ -650,7 +650,7 @@ def build_to(
     the files to extract are left (at once when few or none are: an incremental build), for work that can
     start early without taking a core from the extraction (the command starts the page's process).
     """
-    from .rdf import merge_triples, serialize_turtle, turtle_header, weight_turtle
+    from .rdf import merged_turtle, turtle_header, weight_turtle
 
     t0 = time.perf_counter()
     kg = KnowledgeGraph(rules)
@@ -719,10 +719,10 @@ def build_to(
             on_merged(kg)
         report.stages["merge"] = time.perf_counter() - t
         t = time.perf_counter()
-        merged = list(merge_triples(kg, weights=False))
-        report.triples += len(merged)
+        merged, count = merged_turtle(kg)
+        report.triples += count
         parts.write(b"\n# Sources, entities and relations.\n")
-        parts.write(serialize_turtle(merged, header=False))
+        parts.write(merged)
         del merged
         weights = weight_turtle(kg)
         report.triples += weights.count(b"\n")
