@@ -450,9 +450,8 @@ def _collect(
         report.stages["read"] = time.perf_counter() - t
         todo = [s for s in slots if isinstance(s, SourceFile)]
         fresh = _results(todo, rules, executor, scheduler, turtle, keep_text)
-        n_fresh = sum(1 for s in slots if not isinstance(s, DocResult))
-        report.cache_hits = len(files) - n_fresh - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
-        left = len(todo) + sum(1 for s in slots if isinstance(s, int))  # results still to be extracted
+        left = sum(1 for s in slots if not isinstance(s, DocResult))  # results still to be extracted
+        report.cache_hits = len(files) - left - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
         tail = max(1, left // 50)
         for i, slot in enumerate(slots):
             if on_tail is not None and left <= tail:
