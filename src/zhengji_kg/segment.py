@@ -121,7 +121,7 @@ def word_tags() -> dict[str, str]:
     a worker starts (on the path of an incremental build) without the 500,000-entry dictionary.
     """
     try:
-        tags = _snapshot_part(0)
+        [tags] = _snapshot_parts(0)
         if isinstance(tags, dict):
             return tags
     except Exception:  # none yet, or unreadable
@@ -147,8 +147,10 @@ def posseg():
     gc.disable()  # a million new objects would set the collector off again and again, for nothing
     try:
         try:
-            freq, total = _snapshot_part(1)
-            tags = word_tags() if word_tags.cache_info().currsize else _snapshot_part(0)
+            if word_tags.cache_info().currsize:  # the tags are read already
+                [(freq, total)], tags = _snapshot_parts(1), word_tags()
+            else:  # both parts from one read of the file
+                tags, (freq, total) = _snapshot_parts(0, 1)
             if not (isinstance(freq, dict) and isinstance(total, int) and isinstance(tags, dict)):
                 raise ValueError("not a dictionary snapshot")
         except Exception:  # none yet, or unreadable: load the slow way, then write one
@@ -195,13 +197,12 @@ def snapshot_path() -> Path:
     return platformdirs.user_cache_path("zhengji-kg") / name
 
 
-def _snapshot_part(part: int):
-    """Part 0 (the tag table) or 1 (the dictionary and its total) of the snapshot, which holds the length
-    of part 0 (8 bytes, little-endian), then the two parts marshalled one after the other."""
-    data = snapshot_path().read_bytes()
+def _snapshot_parts(*parts: int) -> list:
+    """Parts 0 (the tag table) and/or 1 (the dictionary and its total) of the snapshot, which holds the
+    length of part 0 (8 bytes, little-endian), then the two parts marshalled one after the other."""
+    data = memoryview(snapshot_path().read_bytes())
     first = int.from_bytes(data[:8], "little")
-    view = memoryview(data)
-    return marshal.loads(view[8 : 8 + first] if part == 0 else view[8 + first :])
+    return [marshal.loads(data[8 : 8 + first] if part == 0 else data[8 + first :]) for part in parts]
 
 
 def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], ...]:
