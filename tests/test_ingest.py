@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from zhengji_kg.ingest import IngestError, clean_text, decode_bytes, read_document, to_simplified
+from zhengji_kg.ingest import (
+    Boilerplate,
+    IngestError,
+    clean_text,
+    decode_bytes,
+    iter_corpus_files,
+    load_boilerplate,
+    read_document,
+    to_simplified,
+)
+
+from .conftest import ROOT, SEEDS
 
 TEXT = "我县建立干部实绩档案，既看显绩也看潜绩。"
 
@@ -98,6 +112,58 @@ def test_boilerplate_removed_and_metadata_read() -> None:
     assert meta["date"] == "2024-10-29"
     assert meta["publisher"] == "某市委组织部"
     assert meta["url"] == "https://example.org/a/1.html"
+
+
+class _EveryPattern:
+    """A screen that lets every pattern run: what ``clean_text`` did before it screened them."""
+
+    def __init__(self, bp: Boilerplate) -> None:
+        self.patterns = {rx for _, rx in bp.drop_lines + bp.drop_inline + bp.metadata}
+
+    def live(self, text: str) -> set:
+        return self.patterns
+
+
+def _unscreened() -> Boilerplate:
+    bp = replace(load_boilerplate())  # a copy, without the cached screen
+    bp.__dict__["screen"] = _EveryPattern(bp)
+    return bp
+
+
+PIECES = [
+    *BOILERPLATE.replace("\n", "\n\n").split("\n"),
+    *"电话—－-12：:@\n 号〔〕",
+    "联系",
+    "（此处省略12字）",
+    "2024年10月29日",
+    "来源：",
+    "正确政绩观",
+    "完善容错纠错机制",
+    "1、",
+    "发布时间：2024-10-29",
+]
+
+
+def test_screened_patterns_clean_as_all_patterns_do() -> None:
+    """The screen skips patterns that cannot match — and sees matches a cut makes (电—12—话 → 电话)."""
+    plain = _unscreened()
+    joined = "设立举报电—12—话，完善容错纠错机制。\n联系电—3—话：010-1234\n正文。"
+    assert clean_text(joined) == clean_text(joined, plain)
+    assert "联系电话" not in clean_text(joined)[0]  # the cut made a contact line, and it went
+    texts = [BOILERPLATE] + [
+        decode_bytes(f.read_bytes())[0]
+        for folder in (ROOT / "corpus", SEEDS)
+        if folder.is_dir()
+        for f, _ in iter_corpus_files([folder])
+        if f.suffix == ".txt"
+    ]
+    for text in texts:
+        assert clean_text(text) == clean_text(text, plain)
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_screened_patterns_clean_as_all_patterns_do_on_pieces(text: str) -> None:
+    assert clean_text(text) == clean_text(text, _unscreened())
 
 
 def test_page_split_markers_are_joined() -> None:

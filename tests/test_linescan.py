@@ -1,5 +1,6 @@
 """linescan: a pattern run over the lines that hold its anchor words finds exactly what it finds over the
-whole text — checked on every mention pattern of the rule set and on patterns built to defeat it."""
+whole text, and a text without a pattern's necessary words holds no match — checked on every mention and
+boilerplate pattern and on patterns built to defeat the analysis."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhengji_kg.linescan import finditer, line_anchors
+from zhengji_kg.ingest import load_boilerplate
+from zhengji_kg.linescan import Screen, finditer, line_anchors, may_match, necessary_words
 from zhengji_kg.rules import load_rules
 
 RULE_PATTERNS = [r["_pattern"] for r in load_rules().mention_rules if "_pattern" in r]
@@ -45,3 +47,54 @@ def test_which_patterns_run_by_line() -> None:
     for p in TRICKY[:5] + TRICKY[6:7] + TRICKY[-1:]:
         assert line_anchors(p) == (), p.pattern
     assert line_anchors(TRICKY[5]) == ("市",)  # "." stops at a line break
+
+
+BOILERPLATE = load_boilerplate()
+BOILERPLATE_PATTERNS = [rx for _, rx in BOILERPLATE.drop_lines + BOILERPLATE.drop_inline + BOILERPLATE.metadata]
+UNSURE = [
+    re.compile(r"(?i)qq"),  # case-folded: the words would be wrong
+    re.compile(r"电?话?"),  # can match empty
+    re.compile(r"(电话)?"),
+    re.compile(r"[^电]"),  # a negated set is no word
+    re.compile(r"电{0,2}"),
+]
+ALL = (
+    RULE_PATTERNS
+    + TRICKY
+    + BOILERPLATE_PATTERNS
+    + UNSURE
+    + [
+        re.compile(r"(联系|监督)电话|客服QQ|^\s*邮箱[:：]"),
+        re.compile(r"(?:机制|制度)+(?![化性])"),
+        re.compile(r"请在.{0,12}上搜索"),
+        re.compile(r"(?P<a>[甲乙])(?P=a)丙"),
+        re.compile(r"(?<=甲)乙{2,3}|丙(?=丁)"),
+    ]
+)
+
+
+@pytest.mark.parametrize("pattern", ALL, ids=lambda p: p.pattern[:30])
+@given(data=st.data())
+def test_a_text_holding_a_match_holds_a_necessary_word(pattern: re.Pattern[str], data: st.DataObject) -> None:
+    text = data.draw(st.from_regex(pattern), label="text")
+    assert pattern.search(text)
+    assert may_match(pattern, text)
+    assert pattern in Screen([pattern, re.compile("无关")]).live(text)
+
+
+def test_necessary_words() -> None:
+    assert necessary_words(re.compile(r"(联系|监督|举报)电话|客服QQ|^\s*邮箱[:：]|[\w.]+@[\w.]+")) == (
+        "电话",
+        "客服QQ",
+        "邮箱",
+        "@",
+    )
+    assert necessary_words(re.compile(r"^\s*(点击)?下载(全文|此文档|本文)")) == ("下载",)  # the optional part is not
+    assert necessary_words(re.compile(r"【(提纲|目录)】")) == ("提纲", "目录")  # longer than 【 or 】
+    assert necessary_words(re.compile(r"[—－-]{1,2}\d")) == ("—", "－", "-")
+    for p in UNSURE:
+        assert necessary_words(p) == (), p.pattern
+    screen = Screen(BOILERPLATE_PATTERNS)
+    live = screen.live("本页无任何站点杂项。")
+    assert live == {p for p in BOILERPLATE_PATTERNS if not necessary_words(p)}
+    assert live < set(BOILERPLATE_PATTERNS)

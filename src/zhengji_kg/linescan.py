@@ -1,4 +1,4 @@
-"""Run a mention pattern only over the lines that can hold a match — the same matches, found sooner.
+"""Run a pattern only over the text that can hold a match — the same matches, found sooner.
 
 Most positions of a document cannot start a match of a pattern like the party-body one (an optional
 place of 2–8 characters, an optional level, then 委/政府/人大 …), yet ``re`` tries every one of them.
@@ -6,12 +6,16 @@ When the parsed pattern shows that (a) every match holds one of a few plain word
 cross a line break or depend on where the string starts or ends, ``finditer`` over just the lines that
 hold one of those words yields exactly the matches of ``finditer`` over the whole text. Patterns that
 do not pass both checks are run over the whole text, as before.
+
+``may_match`` (and ``Screen``, for many patterns at once) is the coarser test for patterns run over many
+lines or pieces of one text (boilerplate line patterns): a text that holds none of the words every match
+must hold cannot match anywhere in it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from re import _constants as c  # the parser behind re.compile: private, but stable since Python 3.11
 from re import _parser
@@ -129,3 +133,74 @@ def _first_required(items) -> tuple[str, ...] | None:
         if found:
             return found
     return None
+
+
+@lru_cache(maxsize=256)
+def necessary_words(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """Words one of which every match of ``pattern`` holds, read from the parsed pattern; () if it shows none.
+
+    Unlike ``line_anchors`` the words may come from anywhere in the pattern — after an optional part, in
+    each branch of an alternation — since they only tell whether a text can hold a match at all.
+    """
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return ()
+    try:
+        tree = _parser.parse(pattern.pattern)
+    except re.error:
+        return ()
+    return _necessary(list(tree)) or ()
+
+
+def may_match(pattern: re.Pattern[str], text: str) -> bool:
+    """False only if no part of ``text`` (no line, no slice of it) can hold a match of ``pattern``."""
+    words = necessary_words(pattern)
+    return not words or any(w in text for w in words)
+
+
+class Screen:
+    """``may_match`` for many patterns over one text at once: one Aho-Corasick pass over the text finds
+    which of their necessary words it holds (fifty ``in`` tests cost five times as much)."""
+
+    def __init__(self, patterns: Iterable[re.Pattern[str]]) -> None:
+        from .matcher import Matcher
+
+        self._words = {p: necessary_words(p) for p in patterns}
+        self._matcher = Matcher({w: None for ws in self._words.values() for w in ws})
+
+    def live(self, text: str) -> set[re.Pattern[str]]:
+        """The patterns that may match somewhere in ``text`` (``may_match``)."""
+        found = {w for _s, _e, w, _v in self._matcher.find(text)}
+        return {p for p, ws in self._words.items() if not ws or not found.isdisjoint(ws)}
+
+
+def _necessary(items) -> tuple[str, ...] | None:
+    """For a sequence: the most selective of the word sets its parts require (a run of plain characters is
+    one word; a group, an alternation whose every branch requires words, a repeat done at least once)."""
+    found: list[tuple[str, ...]] = []
+    run: list[str] = []
+    for op, av in [*items, (None, None)]:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            found.append(("".join(run),))
+            run = []
+        if op is None:
+            break
+        ws: tuple[str, ...] | None = None
+        if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
+            ws = tuple(chr(a) for _, a in av)
+        elif op is c.BRANCH:
+            each = [_necessary(list(b)) for b in av[1]]
+            ws = tuple(dict.fromkeys(w for e in each for w in e)) if all(each) else None  # type: ignore[union-attr]
+        elif op is c.SUBPATTERN and not av[1] and not av[2]:
+            ws = _necessary(list(av[3]))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            ws = _necessary(list(av[2]))
+        # anything else (., classes, anchors, looks, backreferences …) requires no word of its own
+        if ws:
+            found.append(ws)
+    if not found:
+        return None
+    # the rarest in text: the longest shortest word, then the fewest words
+    return max(found, key=lambda ws: (min(map(len, ws)), -len(ws)))
