@@ -644,16 +644,20 @@ def weight_turtle(kg: KnowledgeGraph) -> bytes:
     """
     chunks = []
     rel = _PRED["relatedTo"].value
-    cut = len(_EVIDENCE_NS)
+    name = itemgetter(slice(len(_EVIDENCE_NS), None))
     for (sk, pred, ok), evs in sorted(kg.relations.items()):  # one pass: ``finish`` left them in order
         if pred != "relatedTo":
             continue
-        n, iris = _weighted(_entity_node(*sk).value, rel, _entity_node(*ok).value, evs)
-        names = [iri[cut:] for iri in iris]
+        iris = list(dict.fromkeys(map(_IRI, evs)))
+        if "" in iris:  # evidence merged from documents without their IRIs (``KnowledgeGraph.add``)
+            iris = _weighted(_entity_node(*sk).value, rel, _entity_node(*ok).value, evs)[1]
+        names = list(map(name, iris))
         # evidence_iri makes hex names: anything else is a bug, and must not reach the file unescaped
         if not all(map(str.startswith, iris, repeat(_EVIDENCE_NS))) or not _HEX.fullmatch("".join(names)):
             raise ValueError("an evidence IRI that is not zjr:evidence/ and hex digits")
-        tail = f" zj:weight {n} .\n"
+        # one evidence node per sentence: an IRI is a hash of the sentence's source and offsets, so there
+        # are as many distinct IRIs as distinct sentences — ``_weighted``'s weight, without counting those
+        tail = f" zj:weight {len(iris)} .\n"
         chunks.append(_EV_NAME + f"{tail}{_EV_NAME}".join(names) + tail)
     return "".join(chunks).encode("ascii")
 
