@@ -400,3 +400,35 @@ def test_on_tail_comes_once_before_the_model_is_merged(corpus, tmp_path, rules, 
     docs = names.count("doc")
     before = names.index("tail")  # documents taken before it
     assert before == 0 if cached else docs - docs // 50 - 1 <= before < docs
+
+
+def test_a_copy_that_fails_in_the_background_fails_the_build_and_keeps_the_old_graph(
+    corpus, tmp_path, monkeypatch
+) -> None:
+    """The unchanged documents' parts are copied in a thread while the model is merged; a copy that fails
+    there fails the build as any write does: the previous graph stays, no temporary file is left."""
+    import threading
+
+    import zhengji_kg.pipeline as pipeline
+
+    work = tmp_path / "corpus"
+    shutil.copytree(corpus, work)
+    out = tmp_path / "out"
+    _build([str(work), "-o", str(out)])
+    before = (out / "graph.ttl").read_bytes()
+    _change(work)
+    copied = []
+    real_copy = pipeline.copy_range
+
+    def failing_copy(src, dst, offset: int, length: int) -> None:
+        if threading.current_thread() is threading.main_thread():
+            return real_copy(src, dst, offset, length)  # the runs before the changed document
+        copied.append(length)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "copy_range", failing_copy)
+    res = CliRunner().invoke(main, ["build", str(work), "-o", str(out), "-q"])
+    assert res.exit_code != 0 and copied
+    assert "No space left on device" in res.output + str(res.exception)
+    assert (out / "graph.ttl").read_bytes() == before
+    assert not list(out.glob(".graph.ttl.*.tmp"))

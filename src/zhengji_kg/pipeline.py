@@ -6,6 +6,7 @@ import gc
 import hashlib
 import os
 import pickle
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -306,19 +307,25 @@ class _PartWriter:
 
     A document taken from the cache whose Turtle sits unchanged in the previous graph file is copied
     from there (runs of such documents in one ``copy_file_range``) instead of being read back from the
-    cache: an incremental build of a large corpus then costs little more than the merged part.
+    cache: an incremental build of a large corpus then costs little more than the merged part. The last
+    run is copied in a thread (``close``: the kernel copies, so it takes no core from the merge that
+    follows), which the next ``write`` waits for.
     """
 
     def __init__(self, out: AtomicFile, previous: tuple[Any, dict[str, tuple[int, int]]] | None, cache) -> None:
+        self.out = out
         self.fh = out.handle
         self.old, self.old_parts = previous if previous is not None else (None, {})
         self.cache = cache
         self.pos = 0
         self.layout: dict[str, tuple[int, int]] = {}
         self._run: list[int] = []  # a pending range of the old file: [offset, length]
+        self._copying: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def write(self, data: bytes) -> None:
         self._copy_run()
+        self.join()
         self.fh.write(data)
         self.pos += len(data)
 
@@ -345,17 +352,56 @@ class _PartWriter:
         self.layout[key] = (self.pos, length)
         self.pos += length
 
-    def _copy_run(self) -> None:
+    def _copy_run(self, background: bool = False) -> None:
         if not self._run:
             return
         offset, length = self._run
         self._run = []
+        self.join()
         self.fh.flush()
-        copy_range(self.old, self.fh, offset, length)
-        self.fh.seek(0, os.SEEK_END)  # the copy moved the descriptor, not the buffered writer's idea of it
+        if background:
+            args = (offset, length, self.out.sync_ahead)
+            self._copying = threading.Thread(target=self._copy, args=args, name="copy parts", daemon=True)
+            self._copying.start()
+        else:
+            self._copy(offset, length)
+            self._raise()
+
+    def _copy(self, offset: int, length: int, then: Callable[[], None] | None = None) -> None:
+        try:
+            copy_range(self.old, self.fh, offset, length)
+            self.fh.seek(0, os.SEEK_END)  # the copy moved the descriptor, not the buffered writer's idea of it
+            if then is not None:
+                then()
+        except BaseException as exc:  # a thread cannot raise to its caller: ``join`` raises it
+            self._error = exc
+
+    def join(self) -> None:
+        """Wait for a copy running in the background; raise what it raised."""
+        if self._copying is not None:
+            self._copying.join()
+            self._copying = None
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
     def close(self) -> None:
-        self._copy_run()
+        """Start copying the last run of unchanged documents; once it is done, start syncing the file
+        (``AtomicFile.sync_ahead``) while the merged part is still being worked out."""
+        if self._run:
+            self._copy_run(background=True)
+        else:
+            self.out.sync_ahead()
+
+    def abandon(self) -> None:
+        """Wait for a copy still running, ignoring its error: the build failed and its file goes."""
+        if self._copying is not None:
+            self._copying.join()
+            self._copying = None
+        self._error = None
 
 
 class BuildError(RuntimeError):
@@ -657,6 +703,7 @@ def build_to(
     kg.report = report
     out = AtomicFile(graph_file)
     previous = cache.layout(graph_file) if cache is not None else None
+    parts: _PartWriter | None = None
     try:
         parts = _PartWriter(out, previous, cache)
         parts.write(turtle_header())
@@ -709,8 +756,7 @@ def build_to(
                     merge_run()
         if pending is not None:
             merge_run()
-        parts.close()
-        out.sync_ahead()  # the documents' parts reach the disk while the merged part is worked out
+        parts.close()  # the documents' parts reach the disk while the merged part is worked out
         report.stages["extract"] = time.perf_counter() - t - report.stages.get("read", 0.0)
         t = time.perf_counter()
         kg.finish()
@@ -734,6 +780,8 @@ def build_to(
         out.finish()
         report.stages["write"] = time.perf_counter() - t
     except BaseException:
+        if parts is not None:
+            parts.abandon()  # before the file it copies into is closed and removed
         out.discard()
         raise
     finally:
