@@ -22,6 +22,8 @@ from .patterns import clean_label
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
 _CONJ = {"和", "与", "及", "、", "以及"}
 _QUOTE = re.compile(r"[“”\"]")
+_QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
+_QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
 _CLAUSE_MARKS = "，；：,;:。！？\n"
 _ALL_HEADS = (
     "机制",
@@ -119,7 +121,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     if key in cache:
         return cache[key]
     rx = _head_regex(rule)
-    generic = set(rule.get("generic") or [])
+    generic = frozenset(rule.get("generic") or [])
     max_chars = int(rule.get("max_chars", 24))
     min_chars = int(rule.get("min_chars", 2))
     out: list[Found] = []
@@ -139,7 +141,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             if idx >= 0 and local[idx][2] > hs:
                 w, s, _e = local[idx]
                 local[idx] = (w[: hs - s], s, hs)
-            name_start, stop_i = _walk_left(sent, local, idx, ctx, he, frozenset(generic))
+            name_start, stop_i = _walk_left(sent, local, idx, ctx, he, generic)
             raw = sent.text[name_start:he]
             label = clean_label(raw)
             stop_word = local[stop_i][0] if stop_i >= 0 else ""
@@ -147,13 +149,13 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             if label == head and head in generic and stop_word == "的" and stop_i > 0:
                 s2, stop_i2 = _walk_left(sent, local, stop_i - 1, ctx)
                 left = sent.text[s2 : local[stop_i][1]]
-                if s2 < local[stop_i][1] and re.search(r"[”\"]$|[一二三四五六七八九十两]位一体$", left):
+                if s2 < local[stop_i][1] and _QUOTED_OR_N_IN_ONE.search(left):
                     raw = sent.text[s2:he]
                     label = clean_label(raw.replace("的", "", 1)) if raw.count("的") == 1 else clean_label(raw)
                     name_start, stop_i = s2, stop_i2
                     stop_word = local[stop_i][0] if stop_i >= 0 else ""
             aliases = []
-            q = re.search(r"[“\"]([^”\"]{2,20})[”\"]", raw)
+            q = _QUOTED_PART.search(raw)
             if q:
                 aliases.append(clean_label(q.group(1)))
             if "的" in raw:
@@ -194,7 +196,7 @@ def _conjuncts(
     local: list[tuple[str, int, int]],
     stop_i: int,
     head: str,
-    generic: set[str],
+    generic: frozenset[str],
     max_chars: int,
     ctx: Context,
 ) -> list[Found]:

@@ -15,7 +15,13 @@ QUOTED = re.compile(r"[“\"『「]([^“”\"『』「」\n]{2,12})[”\"』」
 
 
 def clean_label(s: str) -> str:
-    return re.sub(r"[“”\"'‘’《》「」『』\s]", "", s)
+    return _QUOTES_AND_SPACE.sub("", s)
+
+
+# compiled once: these run for most names of every document (``re``'s own cache costs a lookup per call)
+_QUOTES_AND_SPACE = re.compile(r"[“”\"'‘’《》「」『』\s]")
+_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9、+·]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @register("regex")
@@ -85,7 +91,7 @@ def quoted_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
     metaphors = ctx.rules.words.get("metaphors", frozenset())
     for m in QUOTED.finditer(doc.text):
         label = clean_label(m.group(1))
-        if label in metaphors or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z0-9、+·]+", label):
+        if label in metaphors or not _NAME.fullmatch(label):
             continue
         other = ctx.rules.surface_types.get(label, frozenset())
         if other and rule["type"] not in other:
@@ -99,7 +105,11 @@ def suffix_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
     suffixes = tuple(rule.get("suffixes") or ())
     exclude = set(rule.get("exclude") or ())
     min_chars = int(rule.get("min_chars", 3))
+    if not any(suf in doc.text for suf in suffixes):
+        return
     for sent in doc.sentences:
+        if not any(suf in sent.text for suf in suffixes):
+            continue
         hits = sorted({i.start() for suf in suffixes for i in re.finditer(re.escape(suf), sent.text)})
         if not hits:
             continue
@@ -109,12 +119,7 @@ def suffix_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
             for tok in window_tokens(sent.text, pos, pos + 1, ctx.jieba_words):
                 found[tok[1]] = tok
         for word, s, e in (found[k] for k in sorted(found)):
-            if (
-                word.endswith(suffixes)
-                and len(word) >= min_chars
-                and word not in exclude
-                and re.fullmatch(r"[\u4e00-\u9fff]+", word)
-            ):
+            if word.endswith(suffixes) and len(word) >= min_chars and word not in exclude and _HAN.fullmatch(word):
                 yield Mention(
                     type=rule["type"], surface=word, key=word, start=sent.start + s, end=sent.start + e, rule=rule["id"]
                 )
