@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import combinations, pairwise
+from itertools import combinations, islice, pairwise
 
 from .model import Document, Mention, Relation, Sentence
 from .rules import PLACEHOLDERS, TYPE_MARK, RuleSet
@@ -208,6 +208,7 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
         ]
         if not ms:
             continue
+        known = len(out)  # what this sentence states is added after this: the last len(out) - known entries
         _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
         if len(ms) < 2:
             continue
@@ -222,14 +223,16 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                 continue
             subs = of_type.get(rule["subject"], ())
             objs = of_type.get(rule["object"], ())
+            if not subs or not objs:
+                continue
+            pred, pattern, pairs_only = rule["relation"], rule["_pattern"], rule.get("lexicon_pair")
             for s in subs:
                 for o in objs:
                     if s is o or s.key == o.key or (s.start < o.end and o.start < s.end):
                         continue
-                    pred = rule["relation"]
-                    if rule.get("lexicon_pair") and frozenset((s.key, o.key)) not in rules.contrast_pairs:
+                    if pairs_only and frozenset((s.key, o.key)) not in rules.contrast_pairs:
                         continue
-                    if not rule["_pattern"].search(abstracts(s, o)):
+                    if not pattern.search(abstracts(s, o)):
                         continue
                     a, b = (s, o)
                     if pred == "contrastsWith" and b.key < a.key:
@@ -240,7 +243,9 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                         out[k] = Relation(
                             (a.type, a.key), pred, (b.type, b.key), sent, rule["id"], modality(sent, first, rules, last)
                         )
-        stated = {frozenset((r.subject, r.object)) for r in out.values() if r.sentence.start == sent.start}
+        # the relations of this sentence (their keys hold its start): the entries added since ``known``,
+        # the last of the dict's insertion order — not a walk over the whole document's relations
+        stated = {frozenset((r.subject, r.object)) for r in islice(reversed(out.values()), len(out) - known)}
         first_of: dict[tuple[str, str], Mention] = {}
         for m in ms:
             if m.type in COOC_TYPES:
