@@ -85,3 +85,25 @@ def test_a_run_used_again_keeps_itself_and_its_documents(tmp_path) -> None:
     cache.db.execute("UPDATE runs SET value = x'00ff'")
     assert cache.run("run-a") is None  # damaged: a miss, never a crash
     cache.close()
+
+
+def test_a_new_cache_has_large_pages_and_an_old_one_keeps_its_own(tmp_path) -> None:
+    """Rows of ~8 KB fit a 32 KiB page; a cache made before (4 KiB pages) is used as it is."""
+    import sqlite3
+
+    new = ExtractionCache(tmp_path / "new.sqlite")
+    assert new.db.execute("PRAGMA page_size").fetchone()[0] == 32768
+    new.close()
+    old_path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(old_path)
+    db.execute("PRAGMA page_size = 4096")
+    db.execute("CREATE TABLE t (x)")  # the page size is fixed from here on
+    db.commit()
+    db.close()
+    turtle = '<a> <b> "显绩与潜绩" .\n'.encode() * 500
+    old = ExtractionCache(old_path)
+    old.put("k", DocResult("k", turtle=turtle))
+    old.commit()
+    assert old.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert old.turtle("k") == turtle
+    old.close()
