@@ -38,12 +38,15 @@ def _state(kg: KnowledgeGraph) -> tuple:
     return kg.sources, entities, kg.relations
 
 
-def _by_runs(rules, parts: list, cuts: list[int], through_pickle: bool) -> KnowledgeGraph:
+def _by_runs(rules, parts: list, cuts: list[int], through_pickle: bool, absorb: bool = False) -> KnowledgeGraph:
     kg = KnowledgeGraph(rules)
     for lo, hi in zip([0, *cuts], [*cuts, len(parts)], strict=True):
         run = KnowledgeGraph(rules)
         for p in parts[lo:hi]:
             run.merge(p)
+        if absorb:  # what a build that stores the run's partial does with the run itself
+            kg.absorb(run)
+            continue
         state = run.partial()
         kg.merge_partial(pickle.loads(pickle.dumps(state)) if through_pickle else state)
     return kg
@@ -62,10 +65,11 @@ def test_runs_merge_as_documents_do(rules, parts, seed: int) -> None:
         cuts = [n - 1]  # one run of all but the last
     else:
         cuts = sorted(random.Random(seed).sample(range(1, n), [2, 3, 5, 8][seed - 2]))
-    got = _state(_by_runs(rules, parts, cuts, through_pickle=seed % 2 == 0))
-    assert got[0] == expected[0] and list(got[0]) == list(expected[0])  # sources, in corpus order
-    assert got[1] == expected[1]
-    assert got[2] == expected[2] and list(got[2]) == list(expected[2])
+    for absorb in (False, True):
+        got = _state(_by_runs(rules, parts, cuts, through_pickle=seed % 2 == 0, absorb=absorb))
+        assert got[0] == expected[0] and list(got[0]) == list(expected[0])  # sources, in corpus order
+        assert got[1] == expected[1]
+        assert got[2] == expected[2] and list(got[2]) == list(expected[2])
     # a subtype set outright by a derived relation (gazetteer levels) is part of what must survive
     assert any(r.subtype in ("province", "city", "county") for r in one_by_one.entities.values())
 
@@ -98,3 +102,23 @@ def test_contribution_takes_the_cooccurrence_iris_of_the_turtle_writer(rules) ->
         )
         cooccurrences += len(iris)
     assert cooccurrences > 10
+
+
+def test_a_subtype_a_later_run_sets_outright_survives_runs(rules) -> None:
+    """A place first mentioned with a subtype of its own, then named as the parent of a derived partOf
+    (the gazetteer gives its level outright): merged by runs as one by one, whichever way runs merge."""
+    from zhengji_kg.gazetteer import gazetteer
+
+    code, division = next((c, d) for c, d in sorted(gazetteer().divisions.items()) if d.level == "city")
+    place = ("place", division.name)
+    first = ("a", {}, [("place", division.name, [(division.name, 1)], [], ["r"], 1, "", "generic", "")], [], {})
+    child = ("place", "某区")
+    derived = (child, "partOf", place, "", 0, 4, "partOf.gazetteer", "reported", True, "")
+    second = ("b", {}, [("place", "某区", [("某区", 1)], [], ["r"], 1, "", "", "")], [derived], {place[1]: code})
+    one_by_one = KnowledgeGraph(rules)
+    for p in (first, second):
+        one_by_one.merge(p)
+    assert one_by_one.entities[place].subtype == "city"
+    for absorb in (False, True):
+        by_runs = _by_runs(rules, [first, second], [1], through_pickle=False, absorb=absorb)
+        assert _state(by_runs)[1] == _state(one_by_one)[1]

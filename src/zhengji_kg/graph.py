@@ -162,6 +162,38 @@ class KnowledgeGraph:
                 mine = known[k] = []
             mine.extend(map(_EVIDENCE, evs))
 
+    def absorb(self, run: KnowledgeGraph) -> None:
+        """``merge_partial(run.partial())`` without the round trip: the graph of a run of documents that
+        come next in corpus order, merged by taking its records and evidence as they are (``run`` is
+        spent). A build that stores each run's partial merges the run itself this way."""
+        self.streamed = True
+        self.sources.update(run.sources)
+        for (etype, key), other in run.entities.items():
+            rec = self._entity(etype, key)
+            own = rec.labels
+            for surface, n in other.labels.items():
+                own[surface] = own.get(surface, 0) + n
+            rec.sources.update(other.sources)
+            rec.rules.update(other.rules)
+            rec.count += other.count
+            if other.code:
+                rec.code = other.code
+            forced = run.forced_subtypes.get((etype, key), "")
+            if forced:
+                rec.subtype = self.forced_subtypes[(etype, key)] = forced
+            elif other.subtype and not rec.subtype:
+                rec.subtype = other.subtype
+            if other.category and not rec.category:
+                rec.category = other.category
+        known = self.relations
+        for k, evs in run.relations.items():
+            mine = known.get(k)
+            if mine is None:
+                known[k] = evs
+            else:
+                mine.extend(evs)
+        run.entities, run.relations = {}, {}  # its lists now belong to this graph
+
     def _entity(self, etype: str, key: str) -> EntityRecord:
         rec = self.entities.get((etype, key))
         if rec is None:

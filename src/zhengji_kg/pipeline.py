@@ -714,10 +714,9 @@ def build_to(
             nonlocal pending
             assert pending is not None
             key, size, graph, members = pending
-            state = graph.partial()
             if cache is not None and len(members) == size:  # not when one of its documents failed
-                cache.put_run(key, members, state)
-            kg.merge_partial(state)
+                cache.put_run(key, members, graph.partial())
+            kg.absorb(graph)
             pending = None
 
         t = time.perf_counter()
