@@ -25,7 +25,7 @@ from .segment import sentence_lookup
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
-    from .model import Document
+    from .model import Document, Sentence
 
 ZJ = Namespace("https://w3id.org/zhengji-kg/ontology#")
 ZJR = Namespace("https://w3id.org/zhengji-kg/id/")
@@ -408,33 +408,47 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
     """
     chunks: list[str] = []
     count = 0
-    src = _source_turtle(doc.id)
+    doc_id = doc.id
+    src = _source_turtle(doc_id)
     mentioned = (_T["zj:mentionedIn"].value, _T_TURTLE["zj:mentionedIn"])
-    for (etype, key), evs in _mention_evidence(doc):
-        e = _entity_turtle(etype, key)
-        chunks.append(f"{e[1]} {mentioned[1]} {src[1]} .\n")
+    # a mention's evidence node is (entity, zj:mentionedIn, this source): all but the entity, the sentence
+    # and the rule is the same for the whole document — written, and hashed, once
+    hashed = f"\x1f{mentioned[0]}\x1f{src[0]}\x1f{doc_id}\x1f"
+    middle = f"{_EV_P}{mentioned[1]}{_EV_O}{src[1]}{_EV_SRC}{src[1]}{_EV_SENT}"
+    sha1 = hashlib.sha1
+    for (etype, key), evs in _mention_sentences(doc):
+        e_iri, e_t = _entity_turtle(etype, key)
+        chunks.append(f"{e_t} {mentioned[1]} {src[1]} .\n")
+        lead = f"{_EV_LEAD}{e_t}{middle}"
         for start in sorted(evs):
-            ev = evs[start]
-            chunks.append(_evidence_text(_evidence_node(e, mentioned, src, ev), e, mentioned, src, ev, True))
+            sent, rule, mood = evs[start]
+            name = sha1(f"{e_iri}{hashed}{start}\x1f{sent.end}".encode()).hexdigest()[:20]
+            chunks.append(
+                f"{_EV_NAME}{name}{lead}{_zh_turtle(sent.text)}{_EV_START}{start}{_EV_END}{sent.end}{_EV_RULE}"
+                f"{_plain_turtle(rule)}{_EV_MOD}{_plain_turtle(mood)} .\n"
+            )
         count += 1 + 10 * len(evs)
     # Two rules finding one relation in one sentence share its evidence node; sorted, they are neighbours,
     # and the node is written once with the triples of both (as document_triples' ``seen`` does).
     relations = _sorted_relations(doc)
+    # what names each relation's node (the inputs of evidence_iri), worked out once
+    nodes = [(r.subject, r.predicate, r.object, r.sentence.start, r.sentence.end) for r in relations]
     for i, r in enumerate(relations):
-        if i and _same_node(relations[i - 1], r):
+        if i and nodes[i - 1] == nodes[i]:
             continue  # written with the first relation of its node
-        ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
+        ev = Evidence(doc_id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
         s, p, o = _entity_turtle(*r.subject), _PRED_TURTLE[r.predicate], _entity_turtle(*r.object)
         n = _evidence_node(s, p, o, ev)
         if cooccurrence_iris is not None and r.predicate == "relatedTo":
             cooccurrence_iris[(r.subject, r.object, ev.start, ev.end)] = _EVIDENCE_NS + n[len(_EV_NAME) :]
         stated = r.predicate in STATED
-        if i + 1 < len(relations) and _same_node(r, relations[i + 1]):
+        if i + 1 < len(relations) and nodes[i + 1] == nodes[i]:
             pairs = _evidence_pairs(s, p, o, ev, stated)
-            for r2 in relations[i + 1 :]:
-                if not _same_node(r, r2):
+            for j in range(i + 1, len(relations)):
+                if nodes[j] != nodes[i]:
                     break
-                ev2 = Evidence(doc.id, r2.sentence.text, r2.sentence.start, r2.sentence.end, r2.rule, r2.modality)
+                r2 = relations[j]
+                ev2 = Evidence(doc_id, r2.sentence.text, r2.sentence.start, r2.sentence.end, r2.rule, r2.modality)
                 pairs += [x for x in _evidence_pairs(s, p, o, ev2, stated) if x not in pairs]
             chunks.append(_statement(n, pairs))
             count += len(pairs)
@@ -444,15 +458,16 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
     return "".join(chunks).encode("utf-8"), count
 
 
-def _same_node(a, b) -> bool:
-    """Whether two relations of a document share an evidence node (the inputs of ``evidence_iri``)."""
-    return (a.subject, a.predicate, a.object, a.sentence.start, a.sentence.end) == (
-        b.subject,
-        b.predicate,
-        b.object,
-        b.sentence.start,
-        b.sentence.end,
-    )
+def _mention_sentences(doc: Document) -> list[tuple[tuple[str, str], dict[int, tuple[Sentence, str, str]]]]:
+    """``_mention_evidence`` as (sentence, rule, modality) per sentence start: what ``document_turtle`` needs."""
+    at = sentence_lookup(doc.sentences)
+    per_entity: dict[tuple[str, str], dict[int, tuple[Sentence, str, str]]] = {}
+    for m in doc.mentions:
+        sent = at(m.start)
+        evs = per_entity.setdefault((m.type, m.key), {})
+        if sent is not None and sent.start not in evs:
+            evs[sent.start] = (sent, m.rule, m.modality or "reported")
+    return sorted(per_entity.items())
 
 
 # The merged part as statements — (subject, [(predicate, object) …]) in the order of the file — with its
