@@ -81,8 +81,9 @@ class KnowledgeGraph:
             self.streamed = True
         doc_id, metadata, entities, relations, place_codes = part
         self.sources[doc_id] = dict(metadata)
+        records = self.entities
         for etype, key, surfaces, aliases, rules, count, code, subtype, category in entities:
-            rec = self._entity(etype, key)
+            rec = records.get((etype, key)) or self._entity(etype, key)  # found, nearly always
             labels = rec.labels
             for surface, n in surfaces:
                 labels[surface] = labels.get(surface, 0) + n
