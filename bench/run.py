@@ -12,6 +12,8 @@ incremental rebuild after one document changed, and every canned query of ``quer
 A shared machine's speed drifts by ±10 % over minutes, so the reference is timed in two halves — every
 other document before the build, the rest after it — and the incremental rebuild and each query are
 timed three times (three different one-document changes; three runs of the query), the median judged.
+How much two busy processes get done against one (``parallel_capacity``) is printed too: on a machine
+whose cores are shared, that — not the build — bounds the ratio to a one-core reference.
 """
 
 from __future__ import annotations
@@ -136,6 +138,29 @@ def run_queries(graph: Path) -> tuple[float, list[tuple[str, float, int, list[fl
     return load, out
 
 
+_SPIN = """
+import time
+t = time.perf_counter()
+x = 0
+for i in range(15_000_000):
+    x += i
+print(time.perf_counter() - t)
+"""
+
+
+def parallel_capacity(jobs: int) -> float:
+    """How much work ``jobs`` busy processes get done at once, in units of one process alone (a pure-Python
+    loop): 2.0 on two free cores, less where the cores are shared with other tenants. The build's
+    throughput against the one-core reference can reach at most this times its CPU advantage."""
+
+    def spin(n: int) -> list[float]:
+        procs = [subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return [float(p.communicate()[0]) for p in procs]
+
+    alone = spin(1)[0]
+    return sum(alone / t for t in spin(jobs))
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -177,13 +202,19 @@ def main(argv: list[str] | None = None) -> None:
 
     before, after = texts[0::2], texts[1::2]  # every other document: two halves of the same kind of text
     del texts
+    cores_before = parallel_capacity(args.jobs)
     ref_before = jieba_reference(before)
     del before
     shutil.rmtree(out, ignore_errors=True)
     full = run_build(corpus, out, args.jobs, cache=True)
     ref_after = jieba_reference(after)
+    cores_after = parallel_capacity(args.jobs)
     del after
     ref = ref_before + ref_after
+    print(
+        f"cores:       {args.jobs} busy processes did {cores_before:.2f}× the work of one before the build, "
+        f"{cores_after:.2f}× after (a pure-Python loop; {args.jobs}.00× on free cores)"
+    )
     print(
         f"reference:   jieba.lcut (accurate mode), one core: {ref:.1f} s = {text_mb / ref:.2f} MB/s "
         f"(half the documents before the build: {ref_before:.1f} s, half after: {ref_after:.1f} s)"
