@@ -267,9 +267,11 @@ def contribution(doc: Document, cooccurrence_iris: dict | None = None) -> Contri
     for m in doc.mentions:
         e = ents.get((m.type, m.key))
         if e is None:
-            e = ents[(m.type, m.key)] = [m.type, m.key, Counter(), {}, {}, 0, "", "", ""]
-        e[2][m.surface] += 1
-        e[3].update(dict.fromkeys(m.aliases))
+            e = ents[(m.type, m.key)] = [m.type, m.key, {}, {}, {}, 0, "", "", ""]
+        surfaces = e[2]  # surface → count, in order of first use (as a Counter would keep them)
+        surfaces[m.surface] = surfaces.get(m.surface, 0) + 1
+        if m.aliases:
+            e[3].update(dict.fromkeys(m.aliases))
         e[4][m.rule] = None
         e[5] += 1
         if m.code:

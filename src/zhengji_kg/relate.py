@@ -8,7 +8,8 @@ describe and never match inside a name.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
 from itertools import combinations, islice, pairwise
 
 from .model import Document, Mention, Relation, Sentence
@@ -106,14 +107,29 @@ def modality(sent: Sentence, first: Mention, rules: RuleSet, last: Mention | Non
     The cue words (ontology/rules.yaml ``modality``) are looked for in the clause that opens before the
     first mention and runs to the last one, so 严禁搞形象工程 reads as forbidden, not as an endorsement.
     """
-    before = sent.text[: first.start - sent.start]
-    clause = _CLAUSE.split(before)[-1] if before else ""
+    clause = clause_before(sent.text, first.start - sent.start)
     if last is not None and last.start > first.end:
         clause += sent.text[first.end - sent.start : last.start - sent.start]
     for mood, rx in rules.modality_cues:
         if rx.search(clause):
             return mood
     return "reported"
+
+
+def clause_before(text: str, cut: int) -> str:
+    """The part of ``text[:cut]`` after its last clause mark (``_CLAUSE.split(text[:cut])[-1]``), found
+    from the sentence's mark positions, worked out once per sentence: each of its mentions and relations
+    asks (``modality``)."""
+    if cut <= 0:
+        return ""
+    marks = _clause_marks(text)
+    i = bisect_left(marks, cut)  # the marks before ``cut``: the clause opens after the last of them
+    return text[marks[i - 1] + 1 if i else 0 : cut]
+
+
+@lru_cache(maxsize=256)
+def _clause_marks(text: str) -> list[int]:
+    return [m.start() for m in _CLAUSE.finditer(text)]
 
 
 def paragraph_topics(doc: Document, mentions: list[Mention], rules: RuleSet) -> dict[int, tuple[Sentence, Mention]]:
