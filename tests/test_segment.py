@@ -187,3 +187,19 @@ def test_a_started_worker_has_every_tokenizer_extraction_uses(rules) -> None:
     for f in sorted(corpus.glob("*.txt")):
         assert not process_source(load_source(f, corpus), rules).error
     assert _tokenizer.cache_info().currsize == built
+
+
+def test_a_word_tuple_is_the_plain_tuple_to_every_cache() -> None:
+    """``WordTuple`` only remembers its hash: caches keyed by a word set find its entries either way."""
+    import pickle
+
+    from zhengji_kg.segment import WordTuple, _tokenizer, forget_tokens, tokens
+
+    plain = ("干部实绩档案", "容错纠错机制")
+    words = WordTuple(plain)
+    assert words == plain and hash(words) == hash(plain) == hash(words)
+    assert _tokenizer(words) is _tokenizer(plain)
+    forget_tokens()
+    assert tokens("建立干部实绩档案。", words) is tokens("建立干部实绩档案。", plain)  # one cache entry
+    again = pickle.loads(pickle.dumps(words))
+    assert again == words and hash(again) == hash(plain)

@@ -80,6 +80,22 @@ def sentence_lookup(sentences: list[Sentence]) -> Callable[[int], Sentence | Non
     return at
 
 
+class WordTuple(tuple):
+    """Words to keep whole, as a tuple that works out its hash once.
+
+    Every cut looks its tokenizer and its cached tokens up by the word set (``_tokenizer``, ``_cut``):
+    hashing the rule set's 400-odd words cost 3.5 µs per lookup, twice per cut. Equal to, and hashing as,
+    the plain tuple of the same words.
+    """
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash  # type: ignore[attr-defined]
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+
 def tokenizer(words: Iterable[str] = ()):
     """The segmenter behind ``tokens``: jieba's accurate mode as jieba-rs implements it (``rjieba``),
     keeping every given word whole (added with the frequency jieba's ``suggest_freq`` would give, at least
@@ -211,7 +227,7 @@ def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], 
     Several extractors look at the same sentence (mechanism heads, ``…主义`` words); results are kept
     until ``forget_tokens()`` — called once per document — so each sentence is cut at most once.
     """
-    key = words if isinstance(words, tuple) else tuple(sorted(set(words)))
+    key = words if isinstance(words, tuple) else WordTuple(sorted(set(words)))
     return _cut(text, key)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..matcher import Matcher
 from ..rules import RuleSet
+from ..segment import WordTuple
 
 
 @dataclass
@@ -45,4 +46,4 @@ def _base(rules: RuleSet) -> tuple[Matcher, tuple[str, ...]]:
         words.update(r.get("heads") or [])
     for key in ("triggers", "modifiers", "scope_ends", "keep_whole"):
         words.update(rules.words.get(key, ()))
-    return auto, tuple(sorted(w for w in words if len(w) <= 12))
+    return auto, WordTuple(sorted(w for w in words if len(w) <= 12))
