@@ -95,6 +95,9 @@ class WordTuple(tuple):
             self._hash = tuple.__hash__(self)
             return self._hash
 
+    def __reduce__(self) -> tuple:
+        return WordTuple, (tuple(self),)  # without the hash: another process hashes strings differently
+
 
 def tokenizer(words: Iterable[str] = ()):
     """The segmenter behind ``tokens``: jieba's accurate mode as jieba-rs implements it (``rjieba``),
