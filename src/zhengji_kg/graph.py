@@ -13,7 +13,7 @@ from .model import Document
 from .rules import RuleSet
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     import networkx as nx
     import pyoxigraph as ox
@@ -141,21 +141,7 @@ class KnowledgeGraph:
         sources, entities, relations = part
         self.sources.update(sources)
         for etype, key, labels, srcs, rules, count, code, subtype, category, forced in entities:
-            rec = self._entity(etype, key)
-            own = rec.labels
-            for surface, n in labels:
-                own[surface] = own.get(surface, 0) + n
-            rec.sources.update(srcs)
-            rec.rules.update(rules)
-            rec.count += count
-            if code:
-                rec.code = code
-            if forced:
-                rec.subtype = self.forced_subtypes[(etype, key)] = forced
-            elif subtype and not rec.subtype:
-                rec.subtype = subtype
-            if category and not rec.category:
-                rec.category = category
+            self._fold(etype, key, labels, srcs, rules, count, code, subtype, category, forced)
         known = self.relations
         for k, evs in relations:
             mine = known.get(k)
@@ -169,23 +155,12 @@ class KnowledgeGraph:
         spent). A build that stores each run's partial merges the run itself this way."""
         self.streamed = True
         self.sources.update(run.sources)
-        for (etype, key), other in run.entities.items():
-            rec = self._entity(etype, key)
-            own = rec.labels
-            for surface, n in other.labels.items():
-                own[surface] = own.get(surface, 0) + n
-            rec.sources.update(other.sources)
-            rec.rules.update(other.rules)
-            rec.count += other.count
-            if other.code:
-                rec.code = other.code
-            forced = run.forced_subtypes.get((etype, key), "")
-            if forced:
-                rec.subtype = self.forced_subtypes[(etype, key)] = forced
-            elif other.subtype and not rec.subtype:
-                rec.subtype = other.subtype
-            if other.category and not rec.category:
-                rec.category = other.category
+        forced = run.forced_subtypes
+        for (etype, key), r in run.entities.items():
+            self._fold(
+                etype, key, r.labels.items(), r.sources, r.rules, r.count, r.code, r.subtype, r.category,
+                forced.get((etype, key), ""),
+            )  # fmt: skip
         known = self.relations
         for k, evs in run.relations.items():
             mine = known.get(k)
@@ -194,6 +169,38 @@ class KnowledgeGraph:
             else:
                 mine.extend(evs)
         run.entities, run.relations = {}, {}  # its lists now belong to this graph
+
+    def _fold(
+        self,
+        etype: str,
+        key: str,
+        labels: Iterable[tuple[str, int]],
+        sources: Iterable[str],
+        rules: Iterable[str],
+        count: int,
+        code: str,
+        subtype: str,
+        category: str,
+        forced: str,
+    ) -> None:
+        """Merge what a run of documents knows of one entity into its record (``merge_partial``, ``absorb``):
+        counts add up, sets join, a code is the last one set, a category the first one found, and a subtype
+        the one a derived relation set outright (``forced``) or else the first one found."""
+        rec = self._entity(etype, key)
+        own = rec.labels
+        for surface, n in labels:
+            own[surface] = own.get(surface, 0) + n
+        rec.sources.update(sources)
+        rec.rules.update(rules)
+        rec.count += count
+        if code:
+            rec.code = code
+        if forced:
+            rec.subtype = self.forced_subtypes[(etype, key)] = forced
+        elif subtype and not rec.subtype:
+            rec.subtype = subtype
+        if category and not rec.category:
+            rec.category = category
 
     def _entity(self, etype: str, key: str) -> EntityRecord:
         rec = self.entities.get((etype, key))

@@ -269,14 +269,10 @@ def document_triples(doc: Document) -> Iterator[ox.Triple]:
 
 def _mention_evidence(doc: Document) -> list[tuple[tuple[str, str], dict[int, Evidence]]]:
     """Each mentioned entity, in order, with the evidence of its first mention in each sentence."""
-    at = sentence_lookup(doc.sentences)
-    per_entity: dict[tuple[str, str], dict[int, Evidence]] = {}
-    for m in doc.mentions:
-        sent = at(m.start)
-        evs = per_entity.setdefault((m.type, m.key), {})
-        if sent is not None and sent.start not in evs:
-            evs[sent.start] = Evidence(doc.id, sent.text, sent.start, sent.end, m.rule, m.modality or "reported")
-    return sorted(per_entity.items())
+    return [
+        (entity, {at: Evidence(doc.id, s.text, s.start, s.end, rule, mood) for at, (s, rule, mood) in evs.items()})
+        for entity, evs in _mention_sentences(doc)
+    ]
 
 
 def _sorted_relations(doc: Document) -> list:
@@ -459,7 +455,8 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
 
 
 def _mention_sentences(doc: Document) -> list[tuple[tuple[str, str], dict[int, tuple[Sentence, str, str]]]]:
-    """``_mention_evidence`` as (sentence, rule, modality) per sentence start: what ``document_turtle`` needs."""
+    """Each mentioned entity, in order, with its first mention's (sentence, rule, modality) in each
+    sentence, by sentence start: ``_mention_evidence`` as ``document_turtle`` reads it."""
     at = sentence_lookup(doc.sentences)
     per_entity: dict[tuple[str, str], dict[int, tuple[Sentence, str, str]]] = {}
     for m in doc.mentions:
