@@ -74,7 +74,9 @@ def open_page():
     return _open
 
 
-def _open(browser, path: Path):
+def _open(browser, path: Path, settle: int = 1500):
+    """Open ``path`` in a new offline context (closed with ``page.context.close()``), wait for the graph
+    and then ``settle`` ms for it to lay out."""
     ctx = browser.new_context(offline=True, viewport={"width": 1200, "height": 800})
     page = ctx.new_page()
     errors: list[str] = []
@@ -82,5 +84,5 @@ def _open(browser, path: Path):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path.as_uri())
     page.wait_for_function("window.zhengjiNetwork !== undefined", timeout=20000)
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(settle)
     return page, errors

@@ -264,7 +264,7 @@ def test_rebuild_into_existing_folder_replaces_it_cleanly(tmp_path) -> None:
     assert "removed exports of the previous graph: graph.gexf, neo4j/" in res.output
     nt = canonical_ntriples(out / "graph.ttl")
     assert '"only"' in nt and "01-anji-county" not in nt
-    assert sorted(p.name for p in out.iterdir()) == [".cache", "graph.html", "graph.ttl"]
+    assert sorted(p.name for p in out.iterdir()) == [".build.lock", ".cache", "graph.html", "graph.ttl"]
 
 
 def test_file_order_and_jobs_do_not_change_the_graph(tmp_path) -> None:

@@ -32,7 +32,7 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
     data = text.encode(encoding)
     if encoding == "utf-16-le":
         data = text.encode("utf-16-le")  # no BOM
-    decoded, _ = decode_bytes(data)
+    decoded = decode_bytes(data).text
     assert decoded == text
 
 

@@ -215,11 +215,12 @@ def test_document_turtle_is_oxigraphs_on_any_text(doc_id, keys, sentences, rules
 
 @given(st.text(max_size=12) | st.text(alphabet=st.sampled_from(list("政绩观㐀abc09-._~:/% 　")), max_size=12))
 def test_mint_fast_path_is_the_encoding(label: str) -> None:
-    """Segments ``mint`` leaves as they are, without looking at each character, are those ``_encode``
-    would leave as they are."""
-    from zhengji_kg.rdf import ZJR, _encode
+    """Segments ``mint`` leaves as they are, without looking at each character, are those
+    ``encode_segment`` would leave as they are."""
+    from zhengji_kg.iri import encode_segment
+    from zhengji_kg.rdf import ZJR
 
-    assert str(mint("concept", label)) == f"{ZJR}concept/{_encode(label)}"
+    assert str(mint("concept", label)) == f"{ZJR}concept/{encode_segment(label)}"
 
 
 @given(

@@ -24,7 +24,7 @@ import zstandard
 from .ingest import SourceFile
 from .rules import RuleSet
 
-FORMAT = "zhengji-kg-cache-5"  # bump when the cached objects change shape
+FORMAT = "zhengji-kg-cache-6"  # bump when the cached objects change shape
 # Turtle is kept compressed by Zstandard at its fast level -3: compressing it is in the build process's
 # path, and there it costs 0.7 s per 500 MB of a large corpus's Turtle (→ 87 MB) where level 1 costs 1.2 s
 # (→ 71 MB) and zlib's fastest level four times as much; reading it back is faster too

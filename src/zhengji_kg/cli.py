@@ -152,13 +152,21 @@ def main() -> None:
     show_default=True,
     help="Skip (and report) any single file larger than this; 0 for no limit.",
 )
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If another build is writing to OUT, wait for it to end (without it: say so and exit 1).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def build(**options: Any) -> None:
     """Build the knowledge graph of PATHS (default: corpus/) into OUT.
 
     Every file that cannot be read is reported by name with the reason and skipped; the others are
-    built. Exit code 0 when every file was read, 3 when some were skipped, 1 on an error and 130 when
-    interrupted (nothing is written then: the previous OUT stays as it was).
+    built. A file that could be read only by mending it (stray control bytes removed, a link that is no
+    valid IRI left out) is built and named in a warning. Exit code 0 when every file was read, 3 when
+    some were skipped, 1 on an error and 130 when interrupted (nothing is written then: the previous
+    OUT stays as it was). One build at a time writes to an OUT: a second one exits 1 saying which
+    process holds it, or waits with --wait.
 
     Extraction runs in --jobs worker processes and is cached per document in OUT/.cache/, so a rebuild
     after editing a few documents re-extracts only those (changing a rule or lexicon re-extracts all).
@@ -169,11 +177,22 @@ def build(**options: Any) -> None:
       zhengji-kg build DOCS -o OUT --jobs 8
       zhengji-kg build DOCS -o OUT --executor dask --scheduler tcp://10.0.0.5:8786
     """
+    from .output import OutputLock, OutputLocked
     from .pipeline import gc_paused
 
+    out: Path = options["out"]
+    wait = options.pop("wait")
+
+    def waiting(pid: int | None) -> None:
+        who = f"the build (pid {pid})" if pid else "another build"
+        click.echo(f"waiting for {who} writing to {out} …", err=True)
+
     try:
-        with gc_paused():  # for the whole command: a collection on the way out would walk the merged model
+        # for the whole command: a collection on the way out would walk the merged model
+        with OutputLock(out, wait=wait, on_wait=waiting), gc_paused():
             _build(**options)
+    except OutputLocked as exc:
+        raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
         click.echo(f"interrupted: nothing written, {options['out']} is as it was", err=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -273,6 +292,8 @@ def _build(
     assert report is not None
     for name, reason in report.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if not report.read:
         stop_pages()
         ttl.discard()

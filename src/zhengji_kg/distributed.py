@@ -27,7 +27,7 @@ def dask_results(
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise RuntimeError("--executor dask needs Dask: pip install 'zhengji-kg[dask]'") from exc
 
-    from .pipeline import process_source
+    from .pipeline import DocResult, internal_error, process_source
 
     own_cluster = None
     if isinstance(scheduler, Client):
@@ -49,13 +49,16 @@ def dask_results(
                 src = next(it, None)
                 if src is None:
                     break
-                pending.append(
-                    client.submit(process_source, src, rules_future, turtle, keep_text, pure=False, retries=1)
-                )
+                task = client.submit(process_source, src, rules_future, turtle, keep_text, pure=False, retries=1)
+                pending.append((task, src))
             if not pending:
                 break
-            fut = pending.pop(0)
-            yield fut.result()
+            fut, src = pending.pop(0)
+            try:
+                result = fut.result()
+            except Exception as exc:  # the task failed twice (a worker died on it, say): this file only
+                result = DocResult(src.name, error=internal_error("extracting on the cluster", exc))
+            yield result
             fut.release()
     finally:
         if own_client:

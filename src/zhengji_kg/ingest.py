@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 import yaml
 
+from .iri import URL_PATTERN, to_iri
 from .linescan import Screen
 from .model import Document
 from .resources import load_yaml, ontology_path
@@ -55,7 +57,7 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
         compiled = []
         for item in data.get(section, []) or []:
             try:
-                compiled.append((item["id"], re.compile(item["pattern"], re.M)))
+                compiled.append((item["id"], re.compile(item["pattern"].replace("{URL}", URL_PATTERN), re.M)))
             except (KeyError, TypeError, re.error) as exc:
                 raise ValueError(f"{p}: {section} entry {item!r}: {exc}") from exc
             if item.get("always"):
@@ -67,47 +69,141 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
 # ---------------------------------------------------------------- decoding
 
 
-def decode_bytes(raw: bytes) -> tuple[str, str]:
-    """Return (text, encoding). BOMs first, then strict UTF-8, then charset-normalizer among CJK codecs."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
+class Decoded(NamedTuple):
+    """A file's text, the codec that read it, and what had to be mended to read it (for the report)."""
+
+    text: str
+    encoding: str
+    notes: tuple[str, ...] = ()
+
+
+# C0 controls but tab, line feed and carriage return, and DEL: no text file of ours holds them, scraped
+# files often hold a few (a NUL from a broken export, a vertical tab from Word). Removing them from the
+# bytes is safe in UTF-8, GB18030 and Big5, whose multi-byte sequences never use bytes below 0x30.
+_STRAY_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_BYTE_NAMES = {0x00: "NUL", 0x0B: "VT", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL"}
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+BINARY_SHARE = 0.05  # a file more than this share of whose bytes are controls is binary, not text
+
+
+def decode_bytes(raw: bytes) -> Decoded:
+    """Return the text and its codec: BOMs first, then strict UTF-8, then charset-normalizer among CJK
+    codecs; a file pasted together from parts in different encodings is read line by line.
+
+    A few stray control bytes are removed (and noted) instead of failing the file; a file with more
+    than ``BINARY_SHARE`` of them is binary."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            text = raw[len(bom) :].decode(codec, errors="replace")
+            if _garbled(text):
+                raise IngestError(f"text does not decode cleanly as {codec} (its byte-order mark says {codec})")
+            return Decoded(text, codec)
     if b"\x00" in raw[:4000]:
-        # UTF-16 without BOM: many NULs in alternating positions; anything else with NULs is binary.
+        # UTF-16 without BOM: many NULs in alternating positions
         even = raw[0:4000:2].count(0)
         odd = raw[1:4000:2].count(0)
         if max(even, odd) > len(raw[:4000]) // 8:
             codec = "utf_16_be" if even > odd else "utf_16_le"
             try:
-                return raw.decode(codec), codec
+                return Decoded(raw.decode(codec), codec)
             except UnicodeDecodeError:
                 pass
-        raise IngestError("binary data (NUL bytes), not text")
+    if b"\x00" not in raw:  # stray controls of other kinds decode as text (and ``strip_invisible`` goes)
+        try:
+            return Decoded(*_decode_text(raw))
+        except IngestError:
+            if len(raw.translate(None, _STRAY_BYTES)) == len(raw):
+                raise
+    kept = raw.translate(None, _STRAY_BYTES)
+    stray = len(raw) - len(kept)
+    if stray > len(raw) * BINARY_SHARE:
+        what = "NUL bytes" if b"\x00" in raw else "control bytes"
+        raise IngestError(f"binary data ({stray} {what} in {len(raw)}), not text")
+    counts = {b: raw.count(b) for b in set(raw) if b in _STRAY_BYTES}
+    named = ", ".join(f"{_BYTE_NAMES.get(b, f'0x{b:02X}')} ×{n}" for b, n in sorted(counts.items()))
+    text, encoding, more = _decode_text(kept)
+    return Decoded(text, encoding, (f"removed {stray} control byte{'s' if stray > 1 else ''} ({named})", *more))
+
+
+def _decode_text(raw: bytes) -> tuple[str, str, tuple[str, ...]]:
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return raw.decode("utf-8"), "utf-8", ()
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data" and len(raw) - exc.start < 4 and exc.start > 0:
             # a half-downloaded UTF-8 file: whole up to a character cut in two at the very end
-            return raw[: exc.start].decode("utf-8"), "utf-8 (truncated)"
+            return raw[: exc.start].decode("utf-8"), "utf-8 (truncated)", ()
+    found = _cjk_decode(raw)
+    if found is not None and not found[2]:
+        return found
+    lines = _decode_lines(raw)  # before a guess: a file pasted together reads better line by line
+    if lines is not None:
+        return lines
+    if found is not None:
+        return found
+    raise IngestError("unknown text encoding (tried UTF-8, UTF-16, GB18030, Big5)")
+
+
+def _cjk_decode(raw: bytes) -> tuple[str, str, tuple[str, ...]] | None:
+    """``raw`` in the CJK codec charset-normalizer ranks first; failing that (a lossy conversion's runs
+    of "?" or a short text make it see noise), a guess noted as such: its first pick when allowed more
+    noise, else the first of GB18030 and Big5 that reads it without error into Chinese text."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw, cp_isolation=CJK_ENCODINGS).best()
-    if best is None:
-        raise IngestError("unknown text encoding (tried UTF-8, UTF-16, GB18030, Big5)")
-    text = str(best)
-    if text.count("\ufffd") > max(3, len(text) // 100):
-        raise IngestError(f"text does not decode cleanly as {best.encoding}")
-    return text, best.encoding
+    if best is not None and not _garbled(text := str(best)):
+        return text, best.encoding, ()
+    loose = from_bytes(raw, cp_isolation=CJK_ENCODINGS, threshold=0.5).best()
+    if loose is not None and not _garbled(text := str(loose)):
+        return text, loose.encoding, (f"decoded as {loose.encoding}, with low confidence",)
+    for codec in ("gb18030", "big5"):
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _HAN_CHAR.search(text):
+            return text, codec, (f"decoded as {codec}, the first CJK codec that reads it without error",)
+    return None
+
+
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _garbled(text: str) -> bool:
+    return text.count("\ufffd") > max(3, len(text) // 100)
+
+
+def _decode_lines(raw: bytes) -> tuple[str, str, tuple[str, ...]] | None:
+    """A file whose lines are in different encodings (parts pasted together from UTF-8 and GBK files):
+    the lines that are not UTF-8 are read together (``_cjk_decode``). ``None`` unless both kinds are
+    there and every line reads."""
+    lines: list[str | bytes] = []
+    other: list[bytes] = []
+    for line in raw.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line)
+            other.append(line)
+    if not other or len(other) == len(lines):
+        return None
+    found = _cjk_decode(b"\n".join(other))
+    if found is None:
+        return None
+    read = found[0].split("\n")
+    if len(read) != len(other):
+        return None
+    it = iter(read)
+    text = "\n".join(line if isinstance(line, str) else next(it) for line in lines)
+    n = len(other)
+    return text, "mixed", (f"lines in two encodings: {len(lines) - n} UTF-8, {n} {found[1]}", *found[2])
 
 
 # ---------------------------------------------------------------- formats
 
 
-def _read_html(raw: bytes) -> tuple[str, dict[str, str]]:
+def _read_html(text: str) -> tuple[str, dict[str, str]]:
     from bs4 import BeautifulSoup
 
-    text, _ = decode_bytes(raw)
     soup = BeautifulSoup(text, "lxml")
     meta: dict[str, str] = {}
     if soup.title and soup.title.string:
@@ -433,20 +529,28 @@ def read_document(path: Path, root: Path) -> Document:
 
 
 def parse_source(src: SourceFile) -> Document:
-    """Decode, clean, fold and describe one corpus file's bytes."""
+    """Decode, clean, fold and describe one corpus file's bytes.
+
+    What had to be mended to read it (control bytes removed, a link that cannot be an IRI left out …)
+    is in the document's ``notes``, which the build reports as warnings naming the file."""
     suffix = src.suffix
     raw = src.raw
     if not raw.strip():
         raise IngestError("empty file")
+    notes: list[str] = []
     if suffix == ".docx":
         raw_text, meta = _read_docx(raw)
-    elif suffix in (".html", ".htm"):
-        raw_text, meta = _read_html(raw)
     else:
-        raw_text, _ = decode_bytes(raw)
-        meta = {}
-        if suffix in (".md", ".markdown"):
+        decoded = decode_bytes(raw)
+        notes += decoded.notes
+        raw_text, meta = decoded.text, {}
+        if suffix in (".html", ".htm"):
+            raw_text, meta = _read_html(raw_text)
+        elif suffix in (".md", ".markdown"):
             raw_text = _read_markdown(raw_text)
+    raw_text, removed = strip_invisible(raw_text)
+    if removed:
+        notes.append(removed)
     original, found = clean_text(raw_text)
     for k, v in found.items():
         meta.setdefault(k, v)
@@ -462,7 +566,40 @@ def parse_source(src: SourceFile) -> Document:
             meta["date"] = iso
         else:
             meta.pop("date")
-    return Document(id=src.doc_id, path=src.name, text=text, original_text=original, metadata=meta)
+    if "url" in meta:
+        written = meta.pop("url")
+        link = to_iri(written)
+        if link is not None:
+            meta["url"] = link
+        else:
+            shown = written if len(written) <= 60 else written[:57] + "…"
+            notes.append(f"url {shown!r} is not a web link that can be an IRI: dcterms:source left out")
+    return Document(id=src.doc_id, path=src.name, text=text, original_text=original, metadata=meta, notes=notes)
+
+
+# Characters that are in a text but not of it: C0 controls but tab and line breaks, DEL, C1 controls,
+# zero-width characters, direction marks and embeddings, the byte-order mark inside a text,
+# noncharacters, and private-use characters (they mean nothing without the font that drew them, and the
+# rules use a few as marks). They are removed before anything else reads the text: 容错\u200b纠错 is
+# 容错纠错. Line and paragraph separators are line breaks.
+_INVISIBLE = re.compile(
+    "[\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ufdd0-\ufdef\ufffe\uffff\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
+_SEPARATORS = re.compile("[\u2028\u2029\x85]")
+
+
+def strip_invisible(text: str) -> tuple[str, str]:
+    """``text`` without the characters ``_INVISIBLE`` names (separators made line breaks), and a note
+    saying how many went, or ``""``."""
+    text = _SEPARATORS.sub("\n", text)
+    found = _INVISIBLE.findall(text)
+    if not found:
+        return text, ""
+    kinds = sorted({f"U+{ord(ch):04X}" for ch in found})
+    shown = ", ".join(kinds[:4]) + (" …" if len(kinds) > 4 else "")
+    plural = "s" if len(found) > 1 else ""
+    return _INVISIBLE.sub("", text), f"removed {len(found)} invisible or control character{plural} ({shown})"
 
 
 def iter_corpus_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:

@@ -62,3 +62,5 @@ class Document:
     # sentence that implies it, and the administrative codes of the places they name (hierarchy.derive)
     derived: list[Relation] = field(default_factory=list)
     place_codes: dict[str, str] = field(default_factory=dict)
+    # what had to be mended to read the file (control bytes removed, a link left out …): build warnings
+    notes: list[str] = field(default_factory=list)

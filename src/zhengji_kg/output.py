@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -192,3 +193,108 @@ def _release_later(fd: int) -> None:
         pass
     finally:
         os.close(fd)
+
+
+class OutputLocked(RuntimeError):
+    """Another process holds the build lock of an output folder."""
+
+    def __init__(self, folder: Path, pid: int | None) -> None:
+        who = f"another build (pid {pid})" if pid else "another build"
+        super().__init__(f"{who} is writing to {folder}; wait for it to end, or use --wait")
+        self.pid = pid
+
+
+class OutputLock:
+    """One build at a time per output folder: an exclusive OS lock on ``OUT/.build.lock``.
+
+    Two builds into one folder would share its cache and race to rename ``graph.ttl`` and
+    ``graph.html`` into place, so that the pair could come from different builds. The lock is the
+    kernel's (``flock``), so it goes with the process however that ends — a crash or ``kill -9`` leaves
+    nothing to clean up; the file stays, holding the pid of the last build that took it, for the
+    message a second build prints. Processes forked while it is held (extraction workers, the page's
+    renderer) close their copy, so that a worker that outlives the build cannot keep the folder locked.
+    ``wait`` waits for the other build instead of failing (``on_wait(pid)`` is called first).
+    """
+
+    NAME = ".build.lock"
+
+    def __init__(self, folder: Path, wait: bool = False, on_wait=None) -> None:
+        self.folder = Path(folder)
+        self.wait = wait
+        self.on_wait = on_wait
+        self.fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder / self.NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            if not _try_lock(fd):
+                pid = _holder(fd)
+                if not self.wait:
+                    raise OutputLocked(self.folder, pid)
+                if self.on_wait is not None:
+                    self.on_wait(pid)
+                _lock(fd)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+        _HELD.add(fd)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            _HELD.discard(self.fd)
+            os.close(self.fd)  # closing the last descriptor releases the lock
+            self.fd = None
+
+
+_HELD: set[int] = set()  # descriptors of locks this process holds, closed in every forked child
+
+
+def _close_held_in_child() -> None:
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
+def _holder(fd: int) -> int | None:
+    try:
+        return int(os.pread(fd, 32, 0).decode("ascii").strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+try:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+except ImportError:  # Windows: a lock on the file's first byte
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _lock(fd: int) -> None:
+        while not _try_lock(fd):
+            time.sleep(0.5)

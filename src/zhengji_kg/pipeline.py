@@ -81,6 +81,7 @@ class DocResult:
     turtle: bytes = b""  # the document's own triples (rdf.document_turtle), without @prefix lines
     triples: int = 0
     key: str = ""  # its cache key, when a cache is used
+    warnings: tuple[str, ...] = ()  # what had to be mended to read it (``Document.notes``)
     turtle_size: int = -1  # from the cache: the length of its Turtle, which stays in the cache until needed
     run: str = ""  # the key of the run of documents it belongs to (see ``_runs``), when a cache is used
     run_size: int = 0  # how many documents that run holds
@@ -135,19 +136,32 @@ def process_source(
     assert rules is not None, "process_source needs rules (or a worker initialised with them)"
     try:
         doc = extract_document(parse_source(src), rules)
+        warnings = tuple(doc.notes)
+        if not keep_text:
+            doc = slim(doc)
+        if not turtle:
+            return DocResult(src.name, doc, warnings=warnings)
+        iris: dict = {}
+        data, triples = document_turtle(doc, iris)
+        return DocResult(src.name, part=contribution(doc, iris), turtle=data, triples=triples, warnings=warnings)
     except IngestError as exc:
         return DocResult(src.name, error=str(exc))
     except RecursionError:
         return DocResult(src.name, error="too deeply nested to read")
-    except Exception as exc:  # an extractor bug on strange input must cost this file only
-        return DocResult(src.name, error=f"internal error while extracting ({exc.__class__.__name__}: {exc})")
-    if not keep_text:
-        doc = slim(doc)
-    if not turtle:
-        return DocResult(src.name, doc)
-    iris: dict = {}
-    turtle, triples = document_turtle(doc, iris)
-    return DocResult(src.name, part=contribution(doc, iris), turtle=turtle, triples=triples)
+    except Exception as exc:  # a bug met on strange input must cost this file only
+        return DocResult(src.name, error=internal_error("extracting", exc))
+
+
+def internal_error(doing: str, exc: BaseException) -> str:
+    """The one line a skipped file gets for a bug of ours: what failed, and where (for a bug report)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "zhengji_kg" in f.filename] or frames
+    where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
+    message = str(exc).replace("\n", " ")
+    message = message if len(message) <= 200 else message[:197] + "…"
+    return f"internal error while {doing} ({exc.__class__.__name__}: {message}){where} — please report it"
 
 
 @dataclass
@@ -190,7 +204,15 @@ def _results(
 
 
 def _process_batch(sources: list[SourceFile], turtle: bool, keep_text: bool) -> list[DocResult]:
-    return [pack_result(process_source(src, None, turtle, keep_text)) for src in sources]
+    return [_packed(process_source(src, None, turtle, keep_text)) for src in sources]
+
+
+def _packed(result: DocResult) -> DocResult:
+    """``pack_result``, or the file skipped if its result cannot be pickled (it would fail its batch)."""
+    try:
+        return pack_result(result)
+    except Exception as exc:
+        return DocResult(result.name, error=internal_error("sending its result back", exc))
 
 
 class _Feeder:
@@ -469,6 +491,9 @@ def _collect(
             except OSError as exc:  # stat failed: a dangling link, a file removed while the build ran
                 slots.append(DocResult(name, error=f"cannot read file ({exc.strerror or exc})"))
                 continue
+            except Exception as exc:  # a bug of ours met on a strange file costs that file only
+                slots.append(DocResult(name, error=internal_error("reading", exc)))
+                continue
             if cache is not None:
                 keys[i] = cache_key(src, rules)
                 if stamp and newest < settled:
@@ -519,6 +544,7 @@ def _collect(
                     raise IngestError(f"{result.name}: {result.error}")
                 report.skipped.append((result.name, result.error))
                 continue
+            report.warnings += [f"{result.name}: {w}" for w in result.warnings]
             if not isinstance(slot, DocResult):
                 report.extracted += 1
                 if cache is not None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from itertools import repeat
@@ -21,6 +20,7 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS, XSD
 
 from .graph import Evidence
+from .iri import encode_segment, is_iri
 from .segment import sentence_lookup
 
 if TYPE_CHECKING:
@@ -53,39 +53,14 @@ PREDICATE = {
 }
 # relations whose evidence says how the sentence takes them (zj:modality)
 STATED = ("implements", "practicedIn", "establishedBy", "contrastsWith", "relatedTo")
-_UNSAFE = set(" <>\"{}|\\^`%#?[]@!$&'()*+,;=")
-
-
-def _ok(ch: str) -> bool:
-    o = ord(ch)
-    if o < 0x21 or o == 0x7F or ch in _UNSAFE:
-        return False
-    if o < 0x7F:
-        return True
-    if unicodedata.category(ch)[0] in "ZC":
-        return False  # separators, controls, unassigned, private use: never bare in an IRI
-    return (
-        0xA0 <= o <= 0xD7FF
-        or 0xF900 <= o <= 0xFDCF
-        or 0xFDF0 <= o <= 0xFFEF
-        or (0x10000 <= o <= 0xEFFFD and (o & 0xFFFE) != 0xFFFE)
-    )
 
 
 def mint(*segments: str) -> URIRef:
     """An instance IRI under ``zjr:`` from path segments, each percent-encoded where an IRI needs it."""
-    return URIRef(str(ZJR) + "/".join(seg if _PLAIN.fullmatch(seg) else _encode(seg) for seg in segments))
+    return URIRef(str(ZJR) + "/".join(seg if _PLAIN.fullmatch(seg) else encode_segment(seg) for seg in segments))
 
 
-def _encode(seg: str) -> str:
-    """A path segment with every character an IRI segment may not hold as it is percent-encoded."""
-    return (
-        "".join(ch if _ok(ch) and ch != "/" else "".join(f"%{b:02X}" for b in ch.encode("utf-8")) for ch in seg)
-        or "%20"
-    )
-
-
-# segments made only of these need no encoding (``_encode`` would return them as they are): the
+# segments made only of these need no encoding (``encode_segment`` would return them as they are): the
 # common case of Chinese labels, checked by one regex instead of a test per character
 _PLAIN = re.compile(r"[A-Za-z0-9\-._~:\u3400-\u4db5\u4e00-\u9fa5]+")
 
@@ -504,7 +479,7 @@ def _merged_parts(kg: KnowledgeGraph) -> Iterator[tuple[Term, list[tuple[Any, Te
         if meta.get("author"):
             pairs.append(("creator", ("zh", meta["author"])))
         url = meta.get("url", "")
-        if url.startswith(("http://", "https://")) and all(_ok(c) or c in "/?#&=%+@!$'()*,;:[]" for c in url):
+        if url and is_iri(url):  # ingest made it one (iri.to_iri); checked again where the term is made
             pairs.append(("source", ("iri", url)))
         yield ("source", doc_id), pairs
     for (etype, key), rec in sorted(kg.entities.items()):

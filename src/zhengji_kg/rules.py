@@ -226,6 +226,8 @@ def load_rules(
         entries.extend(_parse_lexicon(p, data, text))
     data, text = _load_yaml(Path(rules_path))
     h.update(text.encode("utf-8"))
+    # the boilerplate patterns decide what text is extracted from: a change to them is a change of rules
+    h.update(ontology_path("boilerplate.yaml").read_bytes())
     from . import __version__
 
     h.update(__version__.encode())
