@@ -205,3 +205,21 @@ def test_corpus_name_is_the_path_under_the_root_or_the_file_name(tmp_path) -> No
     assert corpus_name(root / "b.txt", root) == "b.txt"
     assert corpus_name(tmp_path / "elsewhere" / "c.md", root) == "c.md"
     assert corpus_name(root, root) == "corpus"
+
+
+def _boilerplate_examples() -> list[tuple[str, str, str]]:
+    from zhengji_kg.resources import load_yaml, ontology_path
+
+    data = load_yaml(ontology_path("boilerplate.yaml").read_text(encoding="utf-8"))
+    out = []
+    for section in ("drop_lines", "drop_inline", "metadata"):
+        for item in data.get(section) or []:
+            out += [(item["id"], text, after) for text, after in item.get("examples") or []]
+            out += [(item["id"], text, text) for text in item.get("unchanged") or []]
+    return out
+
+
+@pytest.mark.parametrize(("rule", "text", "after"), _boilerplate_examples())
+def test_boilerplate_examples(rule: str, text: str, after: str) -> None:
+    """The examples a boilerplate entry carries: what cleaning leaves of each text."""
+    assert clean_text(text)[0] == after, rule
