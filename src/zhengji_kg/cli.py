@@ -194,7 +194,7 @@ def build(**options: Any) -> None:
     except OutputLocked as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
-        click.echo(f"interrupted: nothing written, {options['out']} is as it was", err=True)
+        click.echo(f"interrupted: nothing written, {out} is as it was", err=True)
         sys.exit(EXIT_INTERRUPTED)
 
 

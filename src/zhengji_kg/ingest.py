@@ -265,7 +265,6 @@ def _read_markdown(text: str) -> str:
 # ---------------------------------------------------------------- cleaning
 
 _TERMINAL = "。！？!?；;：:”」』）)…"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters but tab and line feed (\r is gone by then)
 _PAGE_SPLIT = re.compile(r"^(\d{1,3})、")
 
 
@@ -329,13 +328,13 @@ def clean_text(
 
     A line for which ``keep`` is true (by default: it holds a concept or mechanism of the lexicon) is not
     removed by a line pattern unless that pattern is marked ``always`` (site furniture such as 由会员分享),
-    so a content sentence that happens to match one (设立举报电话，完善容错纠错机制) survives.
+    so a content sentence that happens to match one (设立举报电话，完善容错纠错机制) survives. Control and
+    invisible characters are ``strip_invisible``'s, which ``parse_source`` runs first.
     """
     bp = bp or load_boilerplate()
     keep = keep or lexicon_guard()
     meta: dict[str, str] = {}
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
-    text = _CONTROL.sub("", text)
     # most pages hold no furniture at all: a pattern runs only over a text that holds a word each of its
     # matches must hold (linescan.Screen), which takes more than half off cleaning a page
     live = bp.screen.live(text)

@@ -92,17 +92,7 @@ def to_iri(value: str) -> str | None:
     if parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
         return None
     text = parts.scheme.lower() + text[len(parts.scheme) :]
-    out = "".join(
-        _escaped(ch)
-        if ch in _NOT_IN_IRI or ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or (ord(ch) > 0x7F and not ok_in_segment(ch))
-        else ch
-        for ch in text
-    )
+    # what a segment may hold stays, and so do the delimiters a whole link uses (?#&=…); % is seen to below
+    out = "".join(_escaped(ch) if ch in _NOT_IN_IRI or not (ok_in_segment(ch) or ch in _UNSAFE) else ch for ch in text)
     out = _ESCAPE.sub("%25", out)
     return out if is_iri(out) else None
-
-
-def find_url(text: str) -> str | None:
-    """The first link written in ``text`` (see ``URL_PATTERN``), as written."""
-    m = URL_IN_TEXT.search(text)
-    return m.group(0) if m else None

@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -218,7 +219,7 @@ class OutputLock:
 
     NAME = ".build.lock"
 
-    def __init__(self, folder: Path, wait: bool = False, on_wait=None) -> None:
+    def __init__(self, folder: Path, wait: bool = False, on_wait: Callable[[int | None], None] | None = None) -> None:
         self.folder = Path(folder)
         self.wait = wait
         self.on_wait = on_wait
