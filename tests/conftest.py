@@ -13,7 +13,6 @@ from zhengji_kg.model import Document
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"
-GOLD = SHARED / "gold" / "seeds"
 
 
 @pytest.fixture(scope="session")

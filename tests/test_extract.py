@@ -172,6 +172,85 @@ def test_derived_relations_carry_the_first_implying_sentence(run) -> None:
     # 湖州市 ⊂ 浙江省 is implied already by 安吉县 in the first sentence, before 湖州市 itself is named alone
     assert derived[("湖州市安吉县", "partOf", "湖州市")].sentence.text == first
     assert derived[("湖州市", "partOf", "浙江省")].sentence.text == first
-    assert derived[("辽宁省委组织部", "basedIn", "辽宁省")].sentence.text == third
+    assert derived[("中共辽宁省委组织部", "basedIn", "辽宁省")].sentence.text == third
     assert second not in {r.sentence.text for r in doc.derived}
     assert doc.place_codes["浙江省"] == "330000"
+
+
+# ---- how real web documents write names (issue 18): each a general form, on sentences of our own
+
+
+def test_references_back_resolve_or_go(run) -> None:
+    doc = run("县里建立了乡村振兴专项工作机制。此后，这一专项工作机制每季度召开会议。")
+    refs = [m for m in doc.mentions if m.rule == "mechanism.reference"]
+    assert [(m.surface, m.key) for m in refs] == [("专项工作机制", "乡村振兴专项工作机制")]
+    assert keys(run("这一机制让干部放下了包袱，一种机制难以包办一切。"), "mechanism") == []
+
+
+def test_self_reference_is_the_document_regulation(run) -> None:
+    doc = run(
+        "某市干部担当作为容错免责实施办法（试行）\n"
+        "第一条 为落实“三个区分开来”要求，制定本实施办法。\n本实施办法自印发之日起施行。"
+    )
+    assert keys(doc, "mechanism") == ["某市干部担当作为容错免责实施办法"]
+    assert len([m for m in doc.mentions if m.rule == "mechanism.self-reference"]) == 3  # heading + twice 本实施办法
+    assert rels(doc, "implements") == [("某市干部担当作为容错免责实施办法", "implements", "三个区分开来")]
+    # a regulation issued in a notice: the title in 《》; its bodies on a line of their own issued it
+    doc = run("中共湖州市委  湖州市人民政府\n印发《湖州市容错免责办法（试行）》的通知\n第一条 制定本办法。")
+    assert ("湖州市容错免责办法", "establishedBy", "湖州市人民政府") in rels(doc)
+    assert ("湖州市容错免责办法", "practicedIn", "湖州市") in rels(doc)
+
+
+def test_name_starts(run) -> None:
+    assert keys(run("问题的根子源于干部考核机制扭曲。"), "mechanism") == ["干部考核机制"]
+    assert keys(run("实行各部门各单位年度目标量化考核奖惩机制。"), "mechanism") == ["年度目标量化考核奖惩机制"]
+    assert keys(run("完善领导班子和领导干部分级分类考核评价体系。"), "mechanism") == ["分级分类考核评价体系"]
+    assert keys(run("健全激励和容错纠错机制。"), "mechanism") == ["容错纠错机制", "激励机制"]
+    assert keys(run("健全激励和约束机制。"), "mechanism") == ["激励和约束机制"]  # one name: a single word each
+    assert keys(run("一名干部要同时应付5个政务平台。"), "mechanism") == []  # counted: a common noun
+    assert keys(run("在国家治理体系中，乡镇处在末梢。"), "mechanism") == []
+
+
+def test_place_scoping_a_name(run) -> None:
+    doc = run("湖州“村务准入清单”的做法值得推广。")
+    assert keys(doc, "mechanism") == ["村务准入清单"]
+    assert rels(doc, "practicedIn") == [("村务准入清单", "practicedIn", "湖州市")]
+    # a regulation's name keeps its place
+    assert keys(run("湖州市出台《湖州市容错免责办法》。"), "mechanism") == ["湖州市容错免责办法"]
+
+
+def test_named_practices(run) -> None:
+    doc = run("嘉兴市推出的“村情通”让群众少跑腿。这几年“放管服”改革也在深化。")
+    assert keys(doc, "mechanism") == ["放管服", "村情通"]
+    assert rels(doc, "practicedIn") == [("村情通", "practicedIn", "嘉兴市")]
+    assert keys(run("闽东推进“千村示范”工程。"), "mechanism") == ["千村示范工程"]
+    assert keys(run("他常说“马上就办”，又说“形象工程”害人。"), "mechanism") == []
+
+
+def test_bodies_and_places_of_web_copies(run) -> None:
+    doc = run("在中共湖州市委全会上，湖州市委组织部作了发言。")
+    assert keys(doc, "organization") == ["中共湖州市委", "中共湖州市委组织部"]
+    doc = run("某某市人力资源和社会保障局（以下简称市人社局）负责解释。市人社局定期通报。")
+    assert keys(doc, "organization") == ["某某市人力资源和社会保障局"]
+    assert keys(run("省审计厅和温岭市金融办都来了，审计局的同志也来了。"), "organization") == [
+        "温岭市金融办",
+        "省审计厅",
+    ]
+    assert keys(run("中国西藏网\n一个个新城区拔地而起。"), "place") == []
+    doc = run("北京市委办公厅印发通知。")
+    assert {a for m in doc.mentions if m.type == "place" for a in m.aliases} == {"北京"}
+
+
+def test_modality_belongs_to_its_clause(run) -> None:
+    doc = run("德清县推行干部实绩档案，坚决反对形象工程，探索建立容错纠错机制。")
+    moods = {(r.subject[1], r.object[1]): r.modality for r in doc.relations if r.predicate == "practicedIn"}
+    assert moods[("容错纠错机制", "湖州市德清县")] == "reported"
+    assert moods[("干部实绩档案", "湖州市德清县")] == "reported"
+    concept = next(m for m in doc.mentions if m.key == "形象工程")
+    assert concept.modality == "criticised"
+    assert next(m for m in run("这个县从来没有搞形象工程。").mentions).modality == "reported"
+    assert next(m for m in run("决不搞形象工程。").mentions).modality == "forbidden"
+    doc = run("安吉县要坚持问题导向，建立干部实绩档案。")
+    assert next(r for r in doc.relations if r.predicate == "practicedIn").modality == "required"
+    doc = run("湖州市不搞形象工程，坚持推行干部实绩档案。")  # the 不搞 is toward 形象工程, not the archive
+    assert next(r for r in doc.relations if r.predicate == "practicedIn").modality == "reported"

@@ -123,6 +123,12 @@ class Gazetteer:
                 names.setdefault(form, []).append(d.code)
         return names
 
+    def aliases(self, code: str) -> tuple[str, ...]:
+        """The forms of a division's name other than its label (扬州市高邮市 → 高邮市; 北京市 → 北京): how texts
+        write it, kept as alternative labels so that a search or a gold list by the short form finds it."""
+        d = self.divisions[code]
+        return tuple(f for f in dict.fromkeys([d.name, *self._forms(d)]) if f != d.label)
+
     @staticmethod
     def _forms(d: Division) -> list[str]:
         forms = [d.name]

@@ -21,6 +21,7 @@ COOCCURRENCE_RULE = "relatedTo.same-sentence"
 COOC_TYPES = ("concept", "mechanism")
 MAX_STATED_MENTIONS = 40
 _CLAUSE = re.compile(r"[，,；;。！？!?：:]")
+_SCOPING_MOODS = ("required", "encouraged")  # a modal after the subject scopes all its clauses
 
 
 def mentions_by_sentence(doc: Document, mentions: list[Mention]) -> dict[int, list[Mention]]:
@@ -105,13 +106,24 @@ def modality(sent: Sentence, first: Mention, rules: RuleSet, last: Mention | Non
     """How the sentence takes what it states: forbidden, criticised, required, encouraged or reported.
 
     The cue words (ontology/rules.yaml ``modality``) are looked for in the clause that opens before the
-    first mention and runs to the last one, so 严禁搞形象工程 reads as forbidden, not as an endorsement.
+    first mention, so 严禁搞形象工程 reads as forbidden, not as an endorsement. For two mentions, the stance
+    is the clauses' that state the relation: the start of the last one's clause counts too, but not whole
+    clauses between them, which state something of their own (德清县推行干部实绩档案，坚决反对形象工程，探索
+    建立容错纠错机制: the place and the last mechanism are reported, the opposition is to 形象工程); of the
+    rest of the first one's clause only a modal that scopes all it goes on to do (安吉县要…，建立…: required),
+    not a stance toward an object of that clause (湖州市不搞形象工程，坚持推行…: reported).
     """
     clause = clause_before(sent.text, first.start - sent.start)
+    rest = ""
     if last is not None and last.start > first.end:
-        clause += sent.text[first.end - sent.start : last.start - sent.start]
+        between = sent.text[first.end - sent.start : last.start - sent.start]
+        marks = [m.start() for m in _CLAUSE.finditer(between)]
+        if marks:
+            rest, clause = between[: marks[0]], clause + between[marks[-1] :]
+        else:
+            clause += between
     for mood, rx in rules.modality_cues:
-        if rx.search(clause):
+        if rx.search(clause) or (rest and mood in _SCOPING_MOODS and rx.search(rest)):
             return mood
     return "reported"
 
@@ -185,6 +197,24 @@ def _paragraph_relations(
             )
 
 
+def _name_relations(sent: Sentence, ms: list[Mention], rule: dict, rules: RuleSet, out: dict[tuple, Relation]) -> None:
+    """A rule of ``scope: name``: the object opens the subject's own name (抚州市容错免责办法 → 抚州市), for
+    subjects whose name ends with one of the rule's ``heads``."""
+    heads = tuple(rule.get("heads") or ())
+    for s in ms:
+        if s.type != rule["subject"] or not s.key.endswith(heads):
+            continue
+        for o in ms:
+            if o.type == rule["object"] and o.start == s.start and o.end < s.end:
+                k = ((s.type, s.key), rule["relation"], (o.type, o.key), sent.start)
+                out.setdefault(
+                    k,
+                    Relation(
+                        (s.type, s.key), rule["relation"], (o.type, o.key), sent, rule["id"], modality(sent, s, rules)
+                    ),
+                )
+
+
 def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
     """Each mention with the modality of its own clause (严禁搞形象工程 → 形象工程: forbidden)."""
     out = []
@@ -235,7 +265,9 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
         for m in ms:
             of_type.setdefault(m.type, []).append(m)
         for rule in rules.relation_rules if len(ms) <= MAX_STATED_MENTIONS else ():
-            if rule.get("scope") == "paragraph":
+            if rule.get("scope") == "name":
+                _name_relations(sent, ms, rule, rules, out)
+            if rule.get("scope"):
                 continue
             subs = of_type.get(rule["subject"], ())
             objs = of_type.get(rule["object"], ())
@@ -273,4 +305,44 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
             out[(a, "relatedTo", b, sent.start)] = Relation(
                 a, "relatedTo", b, sent, COOCCURRENCE_RULE, modality(sent, ma, rules, mb)
             )
+    for rule in rules.relation_rules:
+        if rule.get("scope") == "document":
+            _issuer_relations(doc, mentions, by_sent, rule, rules, out)
     return sorted(out.values(), key=lambda r: (r.sentence.start, r.predicate, r.subject, r.object))
+
+
+_ISSUER_GAP = re.compile(r"[\s、，,]*")
+SELF_REFERENCE_KIND = "self_reference"
+
+
+def _issuer_relations(
+    doc: Document,
+    mentions: list[Mention],
+    by_sent: dict[int, list[Mention]],
+    rule: dict,
+    rules: RuleSet,
+    out: dict[tuple, Relation],
+) -> None:
+    """A rule of ``scope: document``: the bodies on a line of their own (a 红头's 中共湖州市委  湖州市人民政府,
+    a signature) issued the regulation the document is — the key of its self-reference mentions."""
+    own_rules = {r["id"] for r in rules.mention_rules if r.get("kind") == SELF_REFERENCE_KIND}
+    own = next((m for m in mentions if m.rule in own_rules and m.type == rule["subject"]), None)
+    if own is None:
+        return
+    for sent in doc.sentences:
+        orgs = [m for m in by_sent.get(sent.start, []) if m.type == rule["object"]]
+        if not orgs or "\n" in sent.text.strip():
+            continue
+        pos, ok = sent.start, True
+        for m in orgs:
+            if m.start < pos or not _ISSUER_GAP.fullmatch(doc.text, pos, m.start):
+                ok = False
+                break
+            pos = m.end
+        if not ok or (not _ISSUER_GAP.fullmatch(doc.text, pos, sent.end) and doc.text[pos : sent.end].strip("。 \t")):
+            continue
+        for m in orgs:
+            k = ((own.type, own.key), rule["relation"], (m.type, m.key), sent.start)
+            out.setdefault(
+                k, Relation((own.type, own.key), rule["relation"], (m.type, m.key), sent, rule["id"], "reported")
+            )

@@ -27,6 +27,7 @@ def register(kind: str) -> Callable[[Extractor], Extractor]:
 
 
 from . import lexicon, mechanisms, patterns, places  # noqa: E402,F401  (registration)
+from .mechanisms import resolve_references  # noqa: E402
 
 
 def extract_mentions(doc: Document, rules: RuleSet) -> list[Mention]:
@@ -37,11 +38,14 @@ def extract_mentions(doc: Document, rules: RuleSet) -> list[Mention]:
         if fn is None:
             raise ValueError(f"rule {rule['id']}: unknown kind {rule.get('kind')!r}; known: {sorted(REGISTRY)}")
         found.extend(fn(doc, rule, ctx))
-        if rule.get("kind") == "regex" and rule.get("type") == "organization":
+        if rule.get("type") == "organization":
             ctx.org_spans = [(m.start, m.end) for m in found if m.type == "organization"]
+        elif rule.get("type") == "place":
+            ctx.place_spans = sorted((m.start, m.end) for m in found if m.type == "place")
     found = _prefer_lexicon(found, ctx)
     found.extend(_publisher(doc, rules))
-    return resolve_overlaps(found)
+    references = frozenset(r["id"] for r in rules.mention_rules if r.get("kind") == "mechanism_reference")
+    return resolve_references(resolve_overlaps(found), references)
 
 
 def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:

@@ -14,7 +14,8 @@ class Context:
     rules: RuleSet
     automaton: Matcher[tuple[tuple[str, str, str, str], ...]]  # lexicon surface → its entries
     jieba_words: tuple[str, ...]
-    org_spans: list[tuple[int, int]] = field(default_factory=list)
+    org_spans: list[tuple[int, int]] = field(default_factory=list)  # found so far (bodies come first)
+    place_spans: list[tuple[int, int]] = field(default_factory=list)  # sorted; places come before mechanisms
     _lexicon_hits: tuple[str, list] | None = None
 
     def lexicon_hits(self, text: str) -> list[tuple[int, int, str, tuple[tuple[str, str, str, str], ...]]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import Document, Mention, Sentence
 from ..segment import window_tokens, word_tag
@@ -25,6 +25,12 @@ _QUOTE = re.compile(r"[“”\"]")
 _QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
 _CLAUSE_MARKS = "，；：,;:。！？\n"
+# a count before a name (7个政务平台, 两个容错办法, 三项): a common noun counted, or the count's own word
+_COUNT = re.compile(r"[一二三四五六七八九十两几多数百千万0-9０-９]+[个項项套类類种種张張份条條批家]")
+_PLURAL = re.compile(r"[二三四五六七八九十两几多数百千万2-9２-９]|[0-9０-９]{2,}")
+_CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家")
+# a zone after a place that opens a name (浙江自贸试验区干部容错机制): it scopes the name as the place does
+_ZONE = re.compile(r"[\u4e00-\u9fff]{0,6}?(自由贸易试验区|自贸试验区|自贸区|试验区|示范区|开发区|高新区|新区|园区)")
 _ALL_HEADS = (
     "机制",
     "制度",
@@ -51,6 +57,7 @@ class Found:
     head: str
     aliases: tuple[str, ...]
     coordinated: bool
+    refers: bool = False  # 这一机制, 上述专项工作机制: a reference back, resolved to the name it points to
 
 
 def _head_regex(rule: dict) -> re.Pattern[str]:
@@ -69,6 +76,7 @@ def _walk_left(
     """Return (name start offset in sentence, index of the token that stopped the walk)."""
     w = ctx.rules.words
     stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
+    prefixes = tuple(w.get("stop_prefixes", ()))
     start = toks[idx + 1][1] if idx + 1 < len(toks) else len(sent.text)
     in_quote = False
     i = idx
@@ -104,9 +112,11 @@ def _walk_left(
             collected += 1
             i -= 1
             continue
-        if word in triggers or word in mods or word in scopes or word in stops:
+        if word in triggers or word in mods or word in scopes or word in stops or _COUNT.fullmatch(word):
             break
-        if len(word) > 2 and (word[-2:] in triggers or word[:2] in mods):
+        if len(word) > 1 and word.startswith(prefixes):
+            break
+        if len(word) > 2 and (word[-2:] in triggers or word[:2] in mods) and word not in w["keep_whole"]:
             break
         start = s
         collected += 1
@@ -123,6 +133,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     rx = _head_regex(rule)
     generic = frozenset(rule.get("generic") or [])
     max_chars = int(rule.get("max_chars", 24))
+    abstract = tuple(rule.get("abstract_ends") or ())
     min_chars = int(rule.get("min_chars", 2))
     out: list[Found] = []
     for sent in doc.sentences:
@@ -132,6 +143,8 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
         for m in rx.finditer(sent.text):
             hs, he = m.span()
             head = m.group()
+            if he < len(sent.text) and sent.text[he] == "》" and hs > 0 and sent.text[hs - 1] == "《":
+                continue  # 容错免责《办法》: found by _wrapped_heads, with the words before 《 as the name
             # the walk left never crosses a clause mark outside quotes: cut only that clause (see window_tokens)
             lo = 0 if quoted and quoted.start() < hs else max(sent.text.rfind(c, 0, hs) for c in _CLAUSE_MARKS) + 1
             toks = window_tokens(sent.text, lo, he, ctx.jieba_words)
@@ -160,9 +173,34 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 aliases.append(clean_label(q.group(1)))
             if "的" in raw:
                 aliases.append(clean_label(raw))
-            ok = label not in generic and len(label) - len(head) >= min_chars and len(label) <= max_chars
+            words = ctx.rules.words
+            if stop_word in words.get("references", ()):
+                # 这一机制, 上述专项工作机制: a name written before; which one is settled once all are found
+                out.append(Found(sent.start + name_start, sent.start + he, label, head, (), False, refers=True))
+                continue
+            if _counted(local, stop_i):
+                continue  # 7个政务平台, 两个容错办法: a common noun counted, not the name of one arrangement
             nxt = next((w for w, s_, _e in local if s_ >= he), "")
-            if ok and nxt and _is_noun(nxt):
+            end = he
+            if nxt == "管理" and head in ("清单", "台账"):
+                end = he + 2  # 项目清单管理: a way of managing by list is the arrangement
+                label += "管理"
+            if stop_word == "各" and stop_i + 1 < len(local) and local[stop_i + 1][2] < hs:
+                # 各部门各单位目标任务…机制: 各 and the noun it distributes over scope the name
+                name_start = local[stop_i + 1][2]
+                label = clean_label(sent.text[name_start:end])
+            held = _holders(sent.text, local, stop_i, words) if stop_word in _CONJ else 0
+            if held and held < hs:
+                # 领导班子和领导干部分级分类考核评价体系: whom the scheme is for, not part of its name
+                name_start, stop_word = held, ""
+                label = clean_label(sent.text[name_start:end])
+            if head not in words.get("regulation_heads", ()):
+                name_start, label, scoped = _unscoped(sent, name_start, end, label, ctx)
+                if scoped:
+                    aliases.append(scoped)
+            ok = label not in generic and len(label) - len(head) >= min_chars and len(label) <= max_chars
+            ok = ok and not label.endswith(abstract)
+            if ok and end == he and nxt and _is_noun(nxt):
                 ok = False  # 制度刚性, 队伍建设: the head modifies a following noun; no name ends here
             right_single = stop_i + 1 < len(local) and local[stop_i + 1][2] == hs and len(local[stop_i + 1][0]) <= 2
             if stop_word in ("和", "与") and stop_i > 0 and right_single and label not in generic:
@@ -178,16 +216,90 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 and len(local[stop_i - 1][0]) == 2
                 and _walk_left(sent, local, stop_i - 1, ctx)[1] == stop_i - 2
                 and (_is_verb(local[stop_i - 1][0]) or _is_verb(local[stop_i + 1][0]))
+                and not _known_mechanism(ctx, sent.text[local[stop_i + 1][1] : he])
             ):
                 # verb coordination inside a name (a single verb left of 和): 防范和纠治政绩观偏差工作机制
                 name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx)
                 label = clean_label(sent.text[name_start:he])
                 stop_word = local[stop_i][0] if stop_i >= 0 else ""
             if ok:
-                out.append(Found(sent.start + name_start, sent.start + he, label, head, tuple(aliases), False))
-            if (stop_word in _CONJ and ok) or (stop_word == "等" and head in generic):
+                out.append(Found(sent.start + name_start, sent.start + end, label, head, tuple(aliases), False))
+            if (stop_word in _CONJ and ok) or (stop_word == "等" and label in generic):
                 out.extend(_conjuncts(sent, local, stop_i, head, generic, max_chars, ctx))
+        out.extend(_wrapped_heads(sent, ctx, generic))
     cache[key] = out
+    return out
+
+
+def _counted(local: list[tuple[str, int, int]], stop_i: int) -> bool:
+    """Whether the walk stopped at a count of more than one (7个, 两项, 多个): names one arrangement each."""
+    if stop_i < 0:
+        return False
+    word = local[stop_i][0]
+    if _COUNT.fullmatch(word):
+        return bool(_PLURAL.search(word))
+    if word in _CLASSIFIERS and stop_i > 0:
+        before = local[stop_i - 1][0]
+        return bool(re.fullmatch(r"[一二三四五六七八九十两几多数百千万0-9０-９]+", before) and _PLURAL.search(before))
+    return False
+
+
+def _holders(text: str, local: list[tuple[str, int, int]], stop_i: int, words: dict[str, frozenset[str]]) -> int:
+    """A和B right before the rest of a name, both of them holders (领导班子和领导干部): a scope. Returns
+    where the name starts after B (0 when this is no such coordination)."""
+    holders = words.get("holders", frozenset())
+    if not 0 < stop_i < len(local) - 1 or local[stop_i - 1][0] not in holders:
+        return 0
+    after = local[stop_i][2]
+    longest = max((h for h in holders if text.startswith(h, after)), key=len, default="")
+    return after + len(longest) if longest else 0
+
+
+def _unscoped(sent: Sentence, name_start: int, end: int, label: str, ctx: Context) -> tuple[int, str, str]:
+    """A place (and a zone of it) opening a name that is not a regulation's only says where: the name
+    starts after it (浙江“村级事务准入清单” → 村级事务准入清单). Returns the start, the label, and the
+    written whole as an alias ("" when nothing was cut)."""
+    abs_start = sent.start + name_start
+    i = bisect_left(ctx.place_spans, (abs_start, -1))
+    if i >= len(ctx.place_spans) or ctx.place_spans[i][0] != abs_start:
+        return name_start, label, ""
+    cut = ctx.place_spans[i][1] - sent.start
+    zone = _ZONE.match(sent.text, cut, end)
+    if zone:
+        cut = zone.end()
+    while cut < end and sent.text[cut] in '“"的':
+        cut += 1
+    rest = clean_label(sent.text[cut:end])
+    if len(rest) < 4 or cut >= end:
+        return name_start, label, ""
+    return cut, rest, label
+
+
+def _known_mechanism(ctx: Context, text: str) -> bool:
+    """Whether ``text`` is a mechanism of the lexicon: 激励和容错纠错机制 coordinates two names."""
+    return "mechanism" in ctx.rules.surface_types.get(text, frozenset())
+
+
+_WRAPPED = re.compile(r"《(办法|规定|意见|细则|措施|条例|决定)》")
+
+
+def _wrapped_heads(sent: Sentence, ctx: Context, generic: frozenset[str]) -> list[Found]:
+    """改革创新容错免责《办法》: a short title in 《》 after the words of its name; the name is those words
+    (walked left as for any head) and the title, the bare title its alias."""
+    out = []
+    for m in _WRAPPED.finditer(sent.text):
+        lo = max(sent.text.rfind(c, 0, m.start()) for c in _CLAUSE_MARKS) + 1
+        toks = window_tokens(sent.text, lo, m.start(), ctx.jieba_words)
+        toks = [t for t in toks if t[2] <= m.start()]
+        if not toks:
+            continue
+        name_start, _stop = _walk_left(sent, toks, len(toks) - 1, ctx)
+        words = clean_label(sent.text[name_start : m.start()])
+        if len(words) < 2 or name_start >= m.start():
+            continue
+        label = words + m.group(1)
+        if label not in generic:
+            out.append(Found(sent.start + name_start, sent.start + m.end(), label, m.group(1), (m.group(1),), False))
     return out
 
 
@@ -242,9 +354,9 @@ def _is_verb(word: str) -> bool:
     return word_tag(word).startswith("v")
 
 
-def _mentions(found: list[Found], rule_id: str, coordinated: bool) -> Iterator[Mention]:
+def _mentions(found: list[Found], rule_id: str, coordinated: bool, refers: bool = False) -> Iterator[Mention]:
     for f in found:
-        if f.coordinated == coordinated:
+        if f.coordinated == coordinated and f.refers == refers:
             yield Mention(
                 type="mechanism",
                 surface=f.label,
@@ -267,3 +379,115 @@ def coordination_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[M
     head_rule = next((r for r in ctx.rules.mention_rules if r.get("kind") == "mechanism_head"), None)
     if head_rule is not None:
         yield from _mentions(find_mechanisms(doc, head_rule, ctx), rule["id"], coordinated=True)
+
+
+@register("mechanism_reference")
+def reference_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """这一机制, 上述专项工作机制 as written; ``resolve_references`` makes each the name it points back to."""
+    head_rule = next((r for r in ctx.rules.mention_rules if r.get("kind") == "mechanism_head"), None)
+    if head_rule is not None:
+        yield from _mentions(find_mechanisms(doc, head_rule, ctx), rule["id"], coordinated=False, refers=True)
+
+
+def resolve_references(mentions: list[Mention], rule_ids: frozenset[str]) -> list[Mention]:
+    """Each reference back (a mention of a rule in ``rule_ids``) becomes a mention of the nearest mechanism
+    named before it whose name ends as the reference does (这一专项工作机制 → 中央层面…专项工作机制; 该机制 →
+    any …机制), or is dropped when no such name comes before it."""
+    out: list[Mention] = []
+    named: list[Mention] = []  # mechanisms that are names, in text order
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.type != "mechanism" or m.rule not in rule_ids:
+            out.append(m)
+            if m.type == "mechanism":
+                named.append(m)
+            continue
+        target = next((n for n in reversed(named) if n.key.endswith(m.key) and n.key != m.key), None)
+        if target is not None:
+            out.append(replace(m, key=target.key))
+    return out
+
+
+_QUOTED_NAME = re.compile(r"[“\"]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"]")
+
+
+@register("named_practice")
+def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """A quoted name with no head word is a mechanism when a kind word follows it (“最多跑一次”改革) or
+    the place that introduced it comes right before it (上海“一网通办”, 嘉兴市推出的“村情通”).
+
+    Not when the quote is a term of another type (a concept, a metaphor) or shaped like a concept."""
+    suffixes = tuple(sorted(rule.get("suffixes") or (), key=len, reverse=True))
+    kept = set(rule.get("kept_suffixes") or ())
+    verbs = "|".join(map(re.escape, sorted(rule.get("verbs") or (), key=len, reverse=True)))
+    after_place = re.compile(f"(?:{verbs})?的?$" if verbs else "的?$")
+    place_ends = {e for _s, e in ctx.place_spans}
+    concept_forms = [f for r in ctx.rules.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())]
+    metaphors = ctx.rules.words.get("metaphors", frozenset())
+    for m in _QUOTED_NAME.finditer(doc.text):
+        name = m.group(1)
+        other = ctx.rules.surface_types.get(name, frozenset())
+        if name in metaphors or (other and "mechanism" not in other) or any(f.search(name) for f in concept_forms):
+            continue
+        if name.endswith(_ALL_HEADS):
+            continue  # a head word of its own: the head rule names it
+        suffix = next((x for x in suffixes if doc.text.startswith(x, m.end())), "")
+        if not suffix and not _after_place(doc.text, m.start(), place_ends, after_place):
+            continue
+        key = name + suffix if suffix in kept else name
+        aliases = tuple(a for a in (name, name + suffix) if a != key and suffix)
+        end = m.end() + len(suffix) if suffix else m.end(1)
+        yield Mention(
+            type="mechanism", surface=key, key=key, start=m.start(1), end=end, rule=rule["id"], aliases=aliases
+        )
+
+
+def _after_place(text: str, quote: int, place_ends: set[int], between: re.Pattern[str]) -> bool:
+    """Whether a place ends right before ``quote``, with at most a verb of introducing and 的 between."""
+    lo = max(0, quote - 6)
+    return any(between.fullmatch(text, e, quote) for e in range(lo, quote + 1) if e in place_ends)
+
+
+_TRIAL = re.compile(r"[（(](试行|暂行|修订|修订稿|征求意见稿)[）)]\s*$")
+_IN_TITLE = re.compile(r"《([^《》\n]{4,80})》")
+_NOT_A_HEADING = re.compile(r"[。！？；，,：:]")
+
+
+def own_regulation(doc: Document, heads: tuple[str, ...]) -> tuple[str, int, int] | None:
+    """The regulation the document is: (name, start, end of its heading line in the text, or 0, 0).
+
+    Its title in 《》 (…印发《抚州市容错免责办法（试行）》的通知), else a title or one of the first lines that is
+    a heading ending as a regulation's name does (滨海新区…容错免责实施办法（试行）); （试行） and spaces are not
+    part of the name."""
+    lines: list[tuple[str, int]] = [(doc.metadata.get("title", ""), -1)]
+    pos = 0
+    for line in doc.text.split("\n")[:8]:
+        lines.append((line, pos))
+        pos += len(line) + 1
+    for line, at in lines:
+        inner = _IN_TITLE.search(line)
+        text = inner.group(1) if inner else line.strip()
+        if not inner and (len(text) > 80 or _NOT_A_HEADING.search(text)):
+            continue
+        name = clean_label(_TRIAL.sub("", text))
+        if len(name) >= 6 and name.endswith(heads) and not name.startswith("本"):
+            if at < 0 or inner:
+                return name, 0, 0
+            lead = len(line) - len(line.lstrip())
+            return name, at + lead, at + len(line.rstrip())
+    return None
+
+
+@register("self_reference")
+def self_references(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """本办法, 本实施办法, 本意见 …: the regulation the document is (``own_regulation``); its heading line, when
+    the name is read from the text, is a mention of it too. Nothing when the document names no such title."""
+    heads = tuple(sorted(ctx.rules.words.get("regulation_heads", ()), key=len, reverse=True))
+    found = own_regulation(doc, heads)
+    if found is None:
+        return
+    name, hs, he = found
+    refs = [m for m in rule["_pattern"].finditer(doc.text) if name.endswith(m.group("head"))]
+    if refs and he > hs:
+        yield Mention(type="mechanism", surface=name, key=name, start=hs, end=he, rule=rule["id"])
+    for m in refs:
+        yield Mention(type="mechanism", surface=m.group(), key=name, start=m.start(), end=m.end(), rule=rule["id"])

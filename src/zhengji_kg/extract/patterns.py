@@ -41,21 +41,35 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
         label = clean_label(surface)
         if not label or label in generic:
             continue
+        key, aliases = label, ()
         if rule["type"] == "organization":
-            if not _named_org(m):
+            if not _named_org(m, rule.get("needs")):
                 continue
             start, label = _trim_org(m, start, label)
             if label in generic or len(label) < 2:
                 continue
+            key, aliases = _party_key(m, label, rule.get("party_prefix", ""))
         yield Mention(
             type=rule["type"],
             surface=label,
-            key=label,
+            key=key,
             start=start,
             end=end,
             rule=rule["id"],
             subtype=rule.get("subtype", ""),
+            aliases=aliases,
         )
+
+
+def _party_key(m: re.Match[str], label: str, prefix: str) -> tuple[str, tuple[str, ...]]:
+    """A named place's party committee (重庆市委, 重庆市委组织部) is keyed by its full form (中共重庆市委 …), so
+    that both spellings are one body; the written form stays an alias."""
+    gd = m.groupdict()
+    # after _trim_org the label opens with a real place, or with a bare level (市委 …: no place, no prefix)
+    party = gd.get("place") and gd.get("body") in ("委", "委员会") and not gd.get("cpc")
+    if prefix and party and not label.startswith(prefix) and label[0] not in "省市县区州镇乡":
+        return prefix + label, (label,)
+    return label, ()
 
 
 def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
@@ -79,10 +93,11 @@ def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
     return start + cut, label[cut:]
 
 
-def _named_org(m: re.Match[str]) -> bool:
-    """A party or state body counts when it has a place, a level (市委, 县政协) or a department."""
+def _named_org(m: re.Match[str], needs: list[str] | None = None) -> bool:
+    """A party or state body counts when it has a place, a level (市委, 县政协) or a department — or, for
+    a rule that says which groups it ``needs``, one of those."""
     gd = m.groupdict()
-    return bool(gd.get("place") or gd.get("level") or gd.get("dept"))
+    return any(gd.get(g) for g in (needs or ("place", "level", "dept")))
 
 
 @register("quoted")
@@ -127,21 +142,41 @@ def suffix_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
 
 @register("declared_alias")
 def declared_alias_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
-    """《全称》（以下简称《简称》）: every later 《简称》 or “简称” is the full name."""
+    """《全称》（以下简称《简称》）: every later 《简称》 or “简称” is the full name. With ``bare`` (bodies:
+    某某市人力资源和社会保障局（以下简称市人社局）) the short form counts written bare as well, and the full
+    name must be an organization already found ending right there (the pattern alone cannot tell where a
+    body's name begins)."""
+    bare = bool(rule.get("bare"))
     for decl in rule["_pattern"].finditer(doc.text):
-        full = clean_label(decl.group("full"))
+        full_start = decl.start("full")
+        if bare:
+            found = [s for s, e in ctx.org_spans if e == decl.end("full")]
+            if not found:
+                continue
+            full_start = min(found)
+        full = clean_label(doc.text[full_start : decl.end("full")])
         short = decl.group("short")
         yield Mention(
             type=rule["type"],
             surface=full,
             key=full,
-            start=decl.start("full"),
+            start=full_start,
             end=decl.end("full"),
             rule=rule["id"],
             aliases=(clean_label(short),),
         )
-        for m in re.finditer(r"[《“\"]" + re.escape(short) + r"[》”\"]", doc.text[decl.end() :]):
-            start = decl.end() + m.start() + 1
+        if bare:  # the short form inside the declaration is the body too, not a body of its own
+            yield Mention(
+                type=rule["type"],
+                surface=clean_label(short),
+                key=full,
+                start=decl.start("short"),
+                end=decl.end("short"),
+                rule=rule["id"],
+            )
+        later = re.escape(short) if bare else r"[《“\"]" + re.escape(short) + r"[》”\"]"
+        for m in re.finditer(later, doc.text[decl.end() :]):
+            start = decl.end() + m.start() + (0 if bare else 1)
             yield Mention(
                 type=rule["type"],
                 surface=clean_label(short),

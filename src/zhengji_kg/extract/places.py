@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -36,6 +37,14 @@ def _scan(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
 
 
 _UNITS = set("省市县区州旗盟")
+# a site's name standing alone (中国西藏网, 浙江网 >): the site, not its place
+_SITE_AFTER = re.compile(r"[网網](?=[\s>›»|｜,，。、)）]|$)")
+# after a classifier the name is a common noun (一个个新城区, 一座新城区), not the district of that name
+_CLASSIFIER_BEFORE = re.compile(r"[个個些座片]$")
+
+
+def _not_a_place_here(text: str, start: int, end: int) -> bool:
+    return bool(_SITE_AFTER.match(text, end) or _CLASSIFIER_BEFORE.search(text, max(0, start - 1), start))
 
 
 def _is_word(text: str, start: int, end: int) -> bool:
@@ -56,6 +65,8 @@ def gazetteer_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Ment
     own = doc.metadata.get("place", "")
     own_codes = set(g.names.get(own, ())) if own else set()
     for start, end, name, codes in hits:
+        if _not_a_place_here(doc.text, start, end):
+            continue
         code = ""
         if len(codes) == 1:
             code = codes[0]
@@ -82,6 +93,7 @@ def gazetteer_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Ment
                 rule=rule["id"],
                 code=code,
                 subtype=d.level,
+                aliases=g.aliases(code),
             )
         else:
             yield Mention(
