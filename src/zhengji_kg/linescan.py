@@ -177,3 +177,20 @@ def _necessary(items, fewest: bool = False) -> tuple[str, ...] | None:
         return max(found, key=lambda ws: (-len(ws), min(map(len, ws))))
     # the rarest in text: the longest shortest word, then the fewest words
     return max(found, key=lambda ws: (min(map(len, ws)), -len(ws)))
+
+
+def finditer_ending(pattern: re.Pattern[str], tail: re.Pattern[str], text: str, reach: int) -> Iterator[re.Match[str]]:
+    """The matches of ``pattern`` that end where a match of ``tail`` ends, each searched for only in the
+    ``reach`` characters before that end (within its line).
+
+    For a pattern that opens with a lazy run of any characters (a place name of 2 to 8) the regular
+    expression engine would try it at every character of the text; its tail (局, 厅 …) is rare, so trying
+    it only there costs a few windows per document instead.
+    """
+    seen: set[tuple[int, int]] = set()
+    for hit in finditer(tail, text):
+        lo = max(text.rfind("\n", 0, hit.start()) + 1, hit.end() - reach)
+        for m in pattern.finditer(text, lo, hit.end()):
+            if m.end() == hit.end() and m.span() not in seen:
+                seen.add(m.span())
+                yield m

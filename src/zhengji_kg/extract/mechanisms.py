@@ -12,6 +12,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from ..model import Document, Mention, Sentence
 from ..segment import window_tokens, word_tag
@@ -112,7 +113,9 @@ def _walk_left(
             collected += 1
             i -= 1
             continue
-        if word in triggers or word in mods or word in scopes or word in stops or _COUNT.fullmatch(word):
+        if word in triggers or word in mods or word in scopes or word in stops:
+            break
+        if word[-1] in _CLASSIFIERS and _COUNT.fullmatch(word):
             break
         if len(word) > 1 and word.startswith(prefixes):
             break
@@ -407,44 +410,52 @@ def resolve_references(mentions: list[Mention], rule_ids: frozenset[str]) -> lis
     return out
 
 
-_QUOTED_NAME = re.compile(r"[“\"]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"]")
-
-
 @register("named_practice")
 def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     """A quoted name with no head word is a mechanism when a kind word follows it (“最多跑一次”改革) or
     the place that introduced it comes right before it (上海“一网通办”, 嘉兴市推出的“村情通”).
 
     Not when the quote is a term of another type (a concept, a metaphor) or shaped like a concept."""
-    suffixes = tuple(sorted(rule.get("suffixes") or (), key=len, reverse=True))
+    suffixes = sorted(rule.get("suffixes") or (), key=len, reverse=True)
     kept = set(rule.get("kept_suffixes") or ())
-    verbs = "|".join(map(re.escape, sorted(rule.get("verbs") or (), key=len, reverse=True)))
-    after_place = re.compile(f"(?:{verbs})?的?$" if verbs else "的?$")
-    place_ends = {e for _s, e in ctx.place_spans}
+    verbs = sorted(rule.get("verbs") or (), key=len, reverse=True)
+    with_kind, after_place = _practice_patterns(tuple(suffixes), tuple(verbs))
+    found: dict[int, tuple[re.Match[str], str]] = {}  # where the quoted name starts → (match, kind word)
+    for m in with_kind.finditer(doc.text):
+        found[m.start(1)] = (m, m.group(2))
+    for _s, e in ctx.place_spans:
+        m = after_place.match(doc.text, e)
+        if m and m.start(1) not in found:
+            found[m.start(1)] = (m, m.group(2) or "")
     concept_forms = [f for r in ctx.rules.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())]
     metaphors = ctx.rules.words.get("metaphors", frozenset())
-    for m in _QUOTED_NAME.finditer(doc.text):
+    for start in sorted(found):
+        m, suffix = found[start]
         name = m.group(1)
         other = ctx.rules.surface_types.get(name, frozenset())
         if name in metaphors or (other and "mechanism" not in other) or any(f.search(name) for f in concept_forms):
             continue
         if name.endswith(_ALL_HEADS):
             continue  # a head word of its own: the head rule names it
-        suffix = next((x for x in suffixes if doc.text.startswith(x, m.end())), "")
-        if not suffix and not _after_place(doc.text, m.start(), place_ends, after_place):
-            continue
         key = name + suffix if suffix in kept else name
         aliases = tuple(a for a in (name, name + suffix) if a != key and suffix)
-        end = m.end() + len(suffix) if suffix else m.end(1)
+        end = m.end(2) if suffix else m.end(1)
         yield Mention(
             type="mechanism", surface=key, key=key, start=m.start(1), end=end, rule=rule["id"], aliases=aliases
         )
 
 
-def _after_place(text: str, quote: int, place_ends: set[int], between: re.Pattern[str]) -> bool:
-    """Whether a place ends right before ``quote``, with at most a verb of introducing and 的 between."""
-    lo = max(0, quote - 6)
-    return any(between.fullmatch(text, e, quote) for e in range(lo, quote + 1) if e in place_ends)
+@lru_cache(maxsize=8)
+def _practice_patterns(suffixes: tuple[str, ...], verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A quoted name with its kind word after it; and one right after a place (matched at the place's end),
+    with at most a verb of introducing and 的 between, its kind word optional."""
+    name = r"[“\"]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"]"
+    kinds = "|".join(map(re.escape, suffixes)) or "(?!)"
+    intro = "|".join(map(re.escape, verbs))
+    return (
+        re.compile(f"{name}({kinds})"),
+        re.compile(f"(?:{intro})?的?{name}({kinds})?" if intro else f"的?{name}({kinds})?"),
+    )
 
 
 _TRIAL = re.compile(r"[（(](试行|暂行|修订|修订稿|征求意见稿)[）)]\s*$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..linescan import finditer
+from ..linescan import finditer, finditer_ending
 from ..model import Document, Mention
 from ..segment import window_tokens
 from . import register
@@ -29,7 +29,10 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
     rx: re.Pattern[str] = rule["_pattern"]
     group = rule.get("group") or 0
     generic = ctx.rules.words.get("generic_orgs", frozenset())
-    for m in finditer(rx, doc.text):  # only the lines that can hold a match, where that can be told
+    # only the lines that can hold a match, where that can be told; or only before a rule's ``tail``
+    tail = rule.get("_tail")
+    hits = finditer(rx, doc.text) if tail is None else finditer_ending(rx, tail, doc.text, int(rule.get("reach", 32)))
+    for m in hits:
         start, end = m.span(group)
         surface = m.group(group)
         if rule.get("same_length") and m.groupdict().get("a"):
@@ -147,7 +150,7 @@ def declared_alias_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator
     name must be an organization already found ending right there (the pattern alone cannot tell where a
     body's name begins)."""
     bare = bool(rule.get("bare"))
-    for decl in rule["_pattern"].finditer(doc.text):
+    for decl in finditer(rule["_pattern"], doc.text):  # only lines with 以下简称
         full_start = decl.start("full")
         if bare:
             found = [s for s, e in ctx.org_spans if e == decl.end("full")]
