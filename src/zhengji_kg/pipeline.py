@@ -29,9 +29,9 @@ from .ingest import (
 )
 from .model import Document
 from .output import AtomicFile, copy_range
-from .relate import mention_modalities, relate
+from .relate import issuer_lines, mention_modalities, mentions_by_sentence, relate
 from .rules import RuleSet, load_rules
-from .segment import forget_tokens, sentence_at, sentence_lookup, split_sentences, tokenizer
+from .segment import forget_tokens, sentence_lookup, split_sentences, tokenizer
 
 
 def extract_document(doc: Document, rules: RuleSet) -> Document:
@@ -50,15 +50,10 @@ def extract_document(doc: Document, rules: RuleSet) -> Document:
 
 
 def _issuer(doc: Document) -> str:
-    """The issuing body (发文机关): an organization standing alone on a line, as in a document's signature."""
-    lines = {s.paragraph: s for s in doc.sentences}
-    for m in doc.mentions:
-        if m.type != "organization" or m.start == m.end:
-            continue
-        sent = sentence_at(doc.sentences, m.start)
-        if sent and lines.get(sent.paragraph) is sent and sent.start == m.start and sent.end == m.end:
-            return m.key
-    return ""
+    """The issuing body (发文机关): the first organization of a line made of bodies only, as in a
+    document's signature or its 红头 (``relate.issuer_lines``)."""
+    lines = issuer_lines(doc, mentions_by_sentence(doc, doc.mentions))
+    return next((orgs[0].key for _sent, orgs in lines), "")
 
 
 def slim(doc: Document) -> Document:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import combinations, islice, pairwise
 
@@ -183,18 +184,7 @@ def _paragraph_relations(
         for s in ms:
             if s.type != rule["subject"] or not rule["_pattern"].search(abstract(sent, ms, s, None)):
                 continue
-            k = ((s.type, s.key), rule["relation"], (place.type, place.key), sent.start)
-            out.setdefault(
-                k,
-                Relation(
-                    (s.type, s.key),
-                    rule["relation"],
-                    (place.type, place.key),
-                    sent,
-                    rule["id"],
-                    modality(sent, s, rules),
-                ),
-            )
+            _add(out, s, rule, place, sent, modality(sent, s, rules))
 
 
 def _name_relations(sent: Sentence, ms: list[Mention], rule: dict, rules: RuleSet, out: dict[tuple, Relation]) -> None:
@@ -206,13 +196,7 @@ def _name_relations(sent: Sentence, ms: list[Mention], rule: dict, rules: RuleSe
             continue
         for o in ms:
             if o.type == rule["object"] and o.start == s.start and o.end < s.end:
-                k = ((s.type, s.key), rule["relation"], (o.type, o.key), sent.start)
-                out.setdefault(
-                    k,
-                    Relation(
-                        (s.type, s.key), rule["relation"], (o.type, o.key), sent, rule["id"], modality(sent, s, rules)
-                    ),
-                )
+                _add(out, s, rule, o, sent, modality(sent, s, rules))
 
 
 def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
@@ -311,38 +295,51 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
     return sorted(out.values(), key=lambda r: (r.sentence.start, r.predicate, r.subject, r.object))
 
 
-_ISSUER_GAP = re.compile(r"[\s、，,]*")
+_ISSUER_GAP = re.compile(r"[\s、，,。]*")
 SELF_REFERENCE_KIND = "self_reference"
 
 
+def issuer_lines(doc: Document, by_sent: dict[int, list[Mention]]) -> Iterator[tuple[Sentence, list[Mention]]]:
+    """The organizations of each line made of nothing else (a 红头's 中共湖州市委  湖州市人民政府, a
+    signature): the bodies that issue a document, in text order. A place inside a body's name is the
+    body's (中共湖州市委 holds 湖州市)."""
+    first_of: dict[int, Sentence] = {}
+    last_of: dict[int, Sentence] = {}
+    for sent in doc.sentences:
+        first_of.setdefault(sent.paragraph, sent)
+        last_of[sent.paragraph] = sent
+    for sent in doc.sentences:
+        if not (first_of[sent.paragraph] is sent is last_of[sent.paragraph]):
+            continue  # a line (paragraph) of one sentence only
+        ms = by_sent.get(sent.start, [])
+        orgs = [m for m in ms if m.type == "organization" and m.start < m.end]
+        if not orgs or any(not any(o.start <= m.start and m.end <= o.end for o in orgs) for m in ms):
+            continue
+        pos = sent.start
+        for o in orgs:
+            if o.start < pos or not _ISSUER_GAP.fullmatch(doc.text, pos, o.start):
+                break
+            pos = o.end
+        else:
+            if _ISSUER_GAP.fullmatch(doc.text, pos, sent.end):
+                yield sent, orgs
+
+
 def _issuer_relations(
-    doc: Document,
-    mentions: list[Mention],
-    by_sent: dict[int, list[Mention]],
-    rule: dict,
-    rules: RuleSet,
-    out: dict[tuple, Relation],
+    doc: Document, mentions: list[Mention], by_sent: dict[int, list[Mention]], rule: dict, rules: RuleSet, out: dict
 ) -> None:
-    """A rule of ``scope: document``: the bodies on a line of their own (a 红头's 中共湖州市委  湖州市人民政府,
-    a signature) issued the regulation the document is — the key of its self-reference mentions."""
+    """A rule of ``scope: document``: the bodies on lines of their own (``issuer_lines``) issued the
+    regulation the document is — the key of its self-reference mentions."""
     own_rules = {r["id"] for r in rules.mention_rules if r.get("kind") == SELF_REFERENCE_KIND}
     own = next((m for m in mentions if m.rule in own_rules and m.type == rule["subject"]), None)
     if own is None:
         return
-    for sent in doc.sentences:
-        orgs = [m for m in by_sent.get(sent.start, []) if m.type == rule["object"]]
-        if not orgs or "\n" in sent.text.strip():
-            continue
-        pos, ok = sent.start, True
+    for sent, orgs in issuer_lines(doc, by_sent):
         for m in orgs:
-            if m.start < pos or not _ISSUER_GAP.fullmatch(doc.text, pos, m.start):
-                ok = False
-                break
-            pos = m.end
-        if not ok or (not _ISSUER_GAP.fullmatch(doc.text, pos, sent.end) and doc.text[pos : sent.end].strip("。 \t")):
-            continue
-        for m in orgs:
-            k = ((own.type, own.key), rule["relation"], (m.type, m.key), sent.start)
-            out.setdefault(
-                k, Relation((own.type, own.key), rule["relation"], (m.type, m.key), sent, rule["id"], "reported")
-            )
+            _add(out, own, rule, m, sent, "reported")
+
+
+def _add(out: dict[tuple, Relation], s: Mention, rule: dict, o: Mention, sent: Sentence, mood: str) -> None:
+    """The rule's relation from ``s`` to ``o`` stated by ``sent``, unless that sentence already states it."""
+    subj, pred, obj = (s.type, s.key), rule["relation"], (o.type, o.key)
+    out.setdefault((subj, pred, obj, sent.start), Relation(subj, pred, obj, sent, rule["id"], mood))

@@ -27,9 +27,11 @@ _QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
 _CLAUSE_MARKS = "，；：,;:。！？\n"
 # a count before a name (7个政务平台, 两个容错办法, 三项): a common noun counted, or the count's own word
-_COUNT = re.compile(r"[一二三四五六七八九十两几多数百千万0-9０-９]+[个項项套类類种種张張份条條批家]")
-_PLURAL = re.compile(r"[二三四五六七八九十两几多数百千万2-9２-９]|[0-9０-９]{2,}")
+_NUMERAL = "[一二三四五六七八九十两几多数百千万0-9０-９]+"
 _CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家")
+_COUNT = re.compile(_NUMERAL + "[" + "".join(sorted(_CLASSIFIERS)) + "]")
+_NUMBER = re.compile(_NUMERAL)
+_PLURAL = re.compile(r"[二三四五六七八九十两几多数百千万2-9２-９]|[0-9０-９]{2,}")
 # a zone after a place that opens a name (浙江自贸试验区干部容错机制): it scopes the name as the place does
 _ZONE = re.compile(r"[\u4e00-\u9fff]{0,6}?(自由贸易试验区|自贸试验区|自贸区|试验区|示范区|开发区|高新区|新区|园区)")
 _ALL_HEADS = (
@@ -137,6 +139,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     generic = frozenset(rule.get("generic") or [])
     max_chars = int(rule.get("max_chars", 24))
     abstract = tuple(rule.get("abstract_ends") or ())
+    words = ctx.rules.words
     min_chars = int(rule.get("min_chars", 2))
     out: list[Found] = []
     for sent in doc.sentences:
@@ -149,7 +152,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             if he < len(sent.text) and sent.text[he] == "》" and hs > 0 and sent.text[hs - 1] == "《":
                 continue  # 容错免责《办法》: found by _wrapped_heads, with the words before 《 as the name
             # the walk left never crosses a clause mark outside quotes: cut only that clause (see window_tokens)
-            lo = 0 if quoted and quoted.start() < hs else max(sent.text.rfind(c, 0, hs) for c in _CLAUSE_MARKS) + 1
+            lo = 0 if quoted and quoted.start() < hs else _clause_start(sent.text, hs)
             toks = window_tokens(sent.text, lo, he, ctx.jieba_words)
             # split the token that straddles the head start, if any
             idx = bisect_left([s for _, s, _e in toks], hs) - 1  # the last token starting before the head
@@ -176,7 +179,6 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 aliases.append(clean_label(q.group(1)))
             if "的" in raw:
                 aliases.append(clean_label(raw))
-            words = ctx.rules.words
             if stop_word in words.get("references", ()):
                 # 这一机制, 上述专项工作机制: a name written before; which one is settled once all are found
                 out.append(Found(sent.start + name_start, sent.start + he, label, head, (), False, refers=True))
@@ -234,6 +236,11 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     return out
 
 
+def _clause_start(text: str, pos: int) -> int:
+    """Where the clause holding ``pos`` opens: a name never crosses a clause mark."""
+    return max(text.rfind(c, 0, pos) for c in _CLAUSE_MARKS) + 1
+
+
 def _counted(local: list[tuple[str, int, int]], stop_i: int) -> bool:
     """Whether the walk stopped at a count of more than one (7个, 两项, 多个): names one arrangement each."""
     if stop_i < 0:
@@ -243,7 +250,7 @@ def _counted(local: list[tuple[str, int, int]], stop_i: int) -> bool:
         return bool(_PLURAL.search(word))
     if word in _CLASSIFIERS and stop_i > 0:
         before = local[stop_i - 1][0]
-        return bool(re.fullmatch(r"[一二三四五六七八九十两几多数百千万0-9０-９]+", before) and _PLURAL.search(before))
+        return bool(_NUMBER.fullmatch(before) and _PLURAL.search(before))
     return False
 
 
@@ -273,7 +280,7 @@ def _unscoped(sent: Sentence, name_start: int, end: int, label: str, ctx: Contex
     while cut < end and sent.text[cut] in '“"的':
         cut += 1
     rest = clean_label(sent.text[cut:end])
-    if len(rest) < 4 or cut >= end:
+    if len(rest) < 4:
         return name_start, label, ""
     return cut, rest, label
 
@@ -291,8 +298,7 @@ def _wrapped_heads(sent: Sentence, ctx: Context, generic: frozenset[str]) -> lis
     (walked left as for any head) and the title, the bare title its alias."""
     out = []
     for m in _WRAPPED.finditer(sent.text):
-        lo = max(sent.text.rfind(c, 0, m.start()) for c in _CLAUSE_MARKS) + 1
-        toks = window_tokens(sent.text, lo, m.start(), ctx.jieba_words)
+        toks = window_tokens(sent.text, _clause_start(sent.text, m.start()), m.start(), ctx.jieba_words)
         toks = [t for t in toks if t[2] <= m.start()]
         if not toks:
             continue
@@ -471,9 +477,11 @@ def own_regulation(doc: Document, heads: tuple[str, ...]) -> tuple[str, int, int
     part of the name."""
     lines: list[tuple[str, int]] = [(doc.metadata.get("title", ""), -1)]
     pos = 0
-    for line in doc.text.split("\n")[:8]:
-        lines.append((line, pos))
-        pos += len(line) + 1
+    while len(lines) <= 8 and pos <= len(doc.text):  # the first 8 lines, without splitting the whole text
+        end = doc.text.find("\n", pos)
+        end = len(doc.text) if end < 0 else end
+        lines.append((doc.text[pos:end], pos))
+        pos = end + 1
     for line, at in lines:
         inner = _IN_TITLE.search(line)
         text = inner.group(1) if inner else line.strip()
@@ -492,12 +500,15 @@ def own_regulation(doc: Document, heads: tuple[str, ...]) -> tuple[str, int, int
 def self_references(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     """本办法, 本实施办法, 本意见 …: the regulation the document is (``own_regulation``); its heading line, when
     the name is read from the text, is a mention of it too. Nothing when the document names no such title."""
+    refs = list(rule["_pattern"].finditer(doc.text))
+    if not refs:
+        return  # most documents: no 本X, no need to look for a title
     heads = tuple(sorted(ctx.rules.words.get("regulation_heads", ()), key=len, reverse=True))
     found = own_regulation(doc, heads)
     if found is None:
         return
     name, hs, he = found
-    refs = [m for m in rule["_pattern"].finditer(doc.text) if name.endswith(m.group("head"))]
+    refs = [m for m in refs if name.endswith(m.group("head"))]
     if refs and he > hs:
         yield Mention(type="mechanism", surface=name, key=name, start=hs, end=he, rule=rule["id"])
     for m in refs:
