@@ -54,7 +54,7 @@ def test_validate_and_explain(tmp_path: Path) -> None:
 
 def test_user_errors_are_one_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["build", str(tmp_path), "-o", str(tmp_path / "o")])
-    assert res.exit_code == 1 and res.output.startswith("Error: no .txt/.md")
+    assert res.exit_code == 1 and res.output.startswith("Error: no documents (.docx .html")
     bad = tmp_path / "lex.yaml"
     bad.write_text("concepts: [ {label: }\n", encoding="utf-8")
     (tmp_path / "a.txt").write_text("我县推行干部实绩档案。", encoding="utf-8")

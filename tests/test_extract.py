@@ -39,6 +39,16 @@ def test_generic_heads_rejected(run) -> None:
     assert keys(doc, "mechanism") == []
 
 
+def test_names_stop_at_verbs_that_take_them(run) -> None:
+    # a head that modifies (制度保障) ends no name, and 提供 takes an object: the concept stays
+    doc = run("各地要为践行正确政绩观提供制度保障。")
+    assert keys(doc, "mechanism") == []
+    assert "正确政绩观" in keys(doc, "concept")
+    # 用 opening a clause (a headline) takes the name; inside a clause it may be part of one
+    assert keys(run("安溪：用干部考核数据库引导干部创实绩"), "mechanism") == ["干部考核数据库"]
+    assert keys(run("健全领导干部履职用权风险提示机制。"), "mechanism") == ["领导干部履职用权风险提示机制"]
+
+
 def test_quoted_practice_and_phase_slogan(run) -> None:
     doc = run("区里推出“擂台比武”实践锻炼机制，推行年初定目标、年中晒进度、年底比实绩的做法。")
     assert "擂台比武实践锻炼机制" in keys(doc, "mechanism")

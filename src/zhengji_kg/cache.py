@@ -21,10 +21,12 @@ from typing import Any
 
 import zstandard
 
+from . import __version__
 from .ingest import SourceFile
 from .rules import RuleSet
 
-FORMAT = "zhengji-kg-cache-6"  # bump when the cached objects change shape
+# bump when the cached objects change shape (a new release re-extracts anyway: its version is in the key)
+FORMAT = "zhengji-kg-cache-6"
 # Turtle is kept compressed by Zstandard at its fast level -3: compressing it is in the build process's
 # path, and there it costs 0.7 s per 500 MB of a large corpus's Turtle (→ 87 MB) where level 1 costs 1.2 s
 # (→ 71 MB) and zlib's fastest level four times as much; reading it back is faster too
@@ -37,7 +39,9 @@ TOUCH_SECONDS = 24 * 3600  # an entry's last use is written again only when it i
 
 def cache_key(src: SourceFile, rules: RuleSet) -> str:
     h = hashlib.sha256()
-    for part in (FORMAT.encode(), rules.digest.encode(), src.name.encode("utf-8"), src.raw, src.sidecar or b""):
+    # the release is part of the key: a new one may read the same bytes differently (its readers)
+    head = (FORMAT.encode(), __version__.encode(), rules.digest.encode())
+    for part in (*head, src.name.encode("utf-8"), src.raw, src.sidecar or b""):
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
     return h.hexdigest()
@@ -45,7 +49,7 @@ def cache_key(src: SourceFile, rules: RuleSet) -> str:
 
 def _stamp_prefix(rules: RuleSet) -> str:
     """A stamp holds for the cache format and rules it was noted under: it is stored after them."""
-    return f"{FORMAT}|{rules.digest}|"
+    return f"{FORMAT}|{__version__}|{rules.digest}|"
 
 
 class ExtractionCache:

@@ -87,7 +87,7 @@ def main() -> None:
 
     \b
     zhengji-kg build                       # corpus/ → output/graph.ttl + output/graph.html
-    zhengji-kg build DOCS -o OUT           # any folder of .txt/.md/.html/.docx
+    zhengji-kg build DOCS -o OUT           # any folder of .txt/.md/.html/.docx/.odt/.pdf
     zhengji-kg validate OUT/graph.ttl      # SHACL check against ontology/shapes.ttl
     zhengji-kg query 'SELECT …'            # SPARQL with the contract's prefixes
     zhengji-kg export --to gexf            # also ttl, nt, trig, jsonld, graphml
@@ -161,8 +161,11 @@ def main() -> None:
 def build(**options: Any) -> None:
     """Build the knowledge graph of PATHS (default: corpus/) into OUT.
 
-    Every file that cannot be read is reported by name with the reason and skipped; the others are
-    built. A file that could be read only by mending it (stray control bytes removed, a link that is no
+    Documents are .txt, .md, .html/.htm/.shtml (the article only: site navigation, related lists and
+    footers are left out), .docx, .odt and .pdf files with a text layer; .doc, .wps and .ofd files and
+    scanned PDFs are reported as skipped with how to convert them, and files of other kinds are listed
+    as not read. Every file that cannot be read is reported by name with the reason and skipped; the
+    others are built. A file that could be read only by mending it (stray control bytes removed, a link that is no
     valid IRI left out) is built and named in a warning. Exit code 0 when every file was read, 3 when
     some were skipped, 1 on an error and 130 when interrupted (nothing is written then: the previous
     OUT stays as it was). One build at a time writes to an OUT: a second one exits 1 saying which
@@ -215,7 +218,7 @@ def _build(
     """The build command's work; Ctrl-C anywhere in it ends with exit code 130 and nothing written."""
     from .cache import ExtractionCache
     from .export import remove_stale_exports
-    from .ingest import IngestError
+    from .ingest import IngestError, read_suffixes
     from .output import write_atomic
     from .pipeline import BuildError, build_to
     from .viz import PageRenderer, page_model, render_page
@@ -292,13 +295,23 @@ def _build(
     assert report is not None
     for name, reason in report.skipped:
         click.echo(f"skipped {name}: {reason}", err=True)
+    if report.not_documents:
+        shown = ", ".join(report.not_documents[:5]) + (" …" if len(report.not_documents) > 5 else "")
+        click.echo(
+            f"not read: {len(report.not_documents)} file{'s' if len(report.not_documents) > 1 else ''}"
+            f" of no document format ({shown});"
+            f" documents are {' '.join(read_suffixes())}",
+            err=True,
+        )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not report.read:
         stop_pages()
         ttl.discard()
         if not report.skipped:
-            raise click.ClickException(f"no .txt/.md/.html/.htm/.docx files under {', '.join(map(str, paths))}")
+            raise click.ClickException(
+                f"no documents ({' '.join(read_suffixes())}) under {', '.join(map(str, paths))}"
+            )
         raise click.ClickException("no document could be read; nothing written")
     # the page is rendered before either file is put in place; each is renamed into place whole
     t = time.perf_counter()
@@ -322,7 +335,8 @@ def _build(
         click.echo(f"removed exports of the previous graph: {', '.join(stale)}", err=True)
     counts = kg.counts()
     seconds = time.perf_counter() - t0
-    click.echo(f"documents: {len(report.read)} read, {len(report.skipped)} skipped")
+    others = f", {len(report.not_documents)} not documents" if report.not_documents else ""
+    click.echo(f"documents: {len(report.read)} read, {len(report.skipped)} skipped{others}")
     click.echo(
         f"extracted: {report.extracted} (cache: {report.cache_hits} unchanged)"
         if cache

@@ -165,6 +165,8 @@ class BuildReport:
 
     read: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    # files in the corpus folders that are not of a document format (SOURCES.tsv, photo.jpg): not read
+    not_documents: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (read, extract, merge, write)
     cache_hits: int = 0
@@ -451,7 +453,9 @@ def _collect(
     if feeder is not None and known:
         feeder.prestart()
     try:
-        files = list(iter_corpus_files([Path(p) for p in paths]))
+        others: list[tuple[Path, Path]] = []
+        files = list(iter_corpus_files([Path(p) for p in paths], others))
+        report.not_documents = [corpus_name(f, root) for f, root in others]
         # a slot is a result (why the file was skipped), a cache key (a hit, loaded once the files to
         # extract are under way), a file to extract here or on Dask, or the handle of a file a worker
         # process is extracting

@@ -65,7 +65,8 @@ class Found:
 
 def _head_regex(rule: dict) -> re.Pattern[str]:
     heads = sorted(rule.get("heads") or [], key=len, reverse=True)
-    return re.compile("(?:" + "|".join(map(re.escape, heads)) + ")+(?![化性])")
+    after = "|".join(map(re.escape, rule.get("not_before") or ())) or "(?!)"
+    return re.compile("(?:" + "|".join(map(re.escape, heads)) + f")+(?!{after})")
 
 
 def _walk_left(
@@ -80,6 +81,7 @@ def _walk_left(
     w = ctx.rules.words
     stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
     prefixes = tuple(w.get("stop_prefixes", ()))
+    openers = w.get("clause_verbs", ())
     start = toks[idx + 1][1] if idx + 1 < len(toks) else len(sent.text)
     in_quote = False
     i = idx
@@ -116,6 +118,8 @@ def _walk_left(
             i -= 1
             continue
         if word in triggers or word in mods or word in scopes or word in stops:
+            break
+        if word in openers and (i == 0 or not _NAME_CHAR.fullmatch(toks[i - 1][0])):
             break
         if word[-1] in _CLASSIFIERS and _COUNT.fullmatch(word):
             break

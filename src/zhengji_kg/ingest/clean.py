@@ -1,0 +1,205 @@
+"""The steps every format shares once it is text: invisible characters out, web-copy boilerplate out (its
+patterns are data, ``ontology/boilerplate.yaml``) with the metadata its lines carry, traditional folded
+to simplified."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from ..iri import URL_PATTERN
+from ..linescan import Screen
+from ..resources import load_yaml, ontology_path
+
+
+@dataclass(frozen=True)
+class Boilerplate:
+    drop_lines: list[tuple[str, re.Pattern[str]]]
+    drop_inline: list[tuple[str, re.Pattern[str]]]
+    metadata: list[tuple[str, re.Pattern[str]]]
+    always: frozenset[str] = frozenset()  # ids of drop_lines that go even when a line holds a lexicon term
+
+    @cached_property
+    def screen(self) -> Screen:
+        """Which of the patterns may match in a text (see ``clean_text``)."""
+        return Screen(rx for _, rx in self.drop_lines + self.drop_inline + self.metadata)
+
+
+@lru_cache(maxsize=4)
+def load_boilerplate(path: str | None = None) -> Boilerplate:
+    """Compile the boilerplate patterns once; a broken pattern is reported with its id."""
+    p = Path(path) if path else ontology_path("boilerplate.yaml")
+    data = load_yaml(p.read_text(encoding="utf-8")) or {}
+    out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    always = set()
+    for section in ("drop_lines", "drop_inline", "metadata"):
+        compiled = []
+        for item in data.get(section, []) or []:
+            try:
+                compiled.append((item["id"], re.compile(item["pattern"].replace("{URL}", URL_PATTERN), re.M)))
+            except (KeyError, TypeError, re.error) as exc:
+                raise ValueError(f"{p}: {section} entry {item!r}: {exc}") from exc
+            if item.get("always"):
+                always.add(item["id"])
+        out[section] = compiled
+    return Boilerplate(out["drop_lines"], out["drop_inline"], out["metadata"], frozenset(always))
+
+
+_TERMINAL = "。！？!?；;：:”」』）)…"
+_PAGE_SPLIT = re.compile(r"^(\d{1,3})、")
+
+
+def _join_page_splits(lines: list[str]) -> list[str]:
+    """Undo the ``N、`` page-split markers of document-sharing sites.
+
+    Such sites cut the text into pages and start each with "N、", often mid-sentence or mid-word. A
+    numbered list looks the same, so the markers count as page splits only when at least three lines
+    start with consecutive numbers from 1 and most of the lines before them end without punctuation.
+    """
+    numbered = [(i, int(m.group(1))) for i, line in enumerate(lines) if (m := _PAGE_SPLIT.match(line))]
+    if len(numbered) < 3:
+        return lines
+    seq = [n for _, n in numbered]
+    if seq[0] not in (1, 2) or any(b != a + 1 for a, b in itertools.pairwise(seq)):
+        return lines
+    cut = 0
+    for i, _ in numbered:
+        prev = lines[i - 1].rstrip() if i > 0 else ""
+        if prev and prev[-1] not in _TERMINAL:
+            cut += 1
+    if cut * 2 < len(numbered):
+        return lines
+    out: list[str] = []
+    starts = {i for i, _ in numbered}
+    for i, line in enumerate(lines):
+        if i in starts:
+            body = _PAGE_SPLIT.sub("", line, count=1)
+            if out and out[-1] and out[-1].rstrip()[-1:] not in _TERMINAL:
+                out[-1] = out[-1].rstrip() + body.lstrip()
+            else:
+                out.append(body)
+        else:
+            out.append(line)
+    return out
+
+
+@lru_cache(maxsize=1)
+def lexicon_guard() -> Callable[[str], bool]:
+    """Whether a text holds a concept or mechanism of the built-in lexicon: such text is never boilerplate."""
+    from ..matcher import Matcher
+    from ..rules import load_rules
+
+    terms = Matcher(
+        {
+            surface: surface
+            for e in load_rules().entries
+            # a byline's 来源：中共中央组织部 is furniture even though the body is a known name
+            if e.type in ("concept", "mechanism")
+            for surface in (e.label, *e.aliases)
+            if len(surface) >= 2
+        }
+    )
+    return terms.occurs_in
+
+
+def clean_text(
+    text: str, bp: Boilerplate | None = None, keep: Callable[[str], bool] | None = None
+) -> tuple[str, dict[str, str]]:
+    """Remove web-copy boilerplate; return (clean text, metadata read from the removed lines).
+
+    A line for which ``keep`` is true (by default: it holds a concept or mechanism of the lexicon) is not
+    removed by a line pattern unless that pattern is marked ``always`` (site furniture such as 由会员分享),
+    so a content sentence that happens to match one (设立举报电话，完善容错纠错机制) survives. Control and
+    invisible characters are ``strip_invisible``'s, which ``parse_source`` runs first.
+    """
+    bp = bp or load_boilerplate()
+    keep = keep or lexicon_guard()
+    meta: dict[str, str] = {}
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
+    # most pages hold no furniture at all: a pattern runs only over a text that holds a word each of its
+    # matches must hold (linescan.Screen), which takes more than half off cleaning a page
+    live = bp.screen.live(text)
+    for _, rx in bp.metadata:
+        if rx not in live:
+            continue
+        for m in rx.finditer(text):
+            for k, v in m.groupdict().items():
+                if v and k not in meta:
+                    meta[k] = v.strip()
+    for _, rx in bp.drop_inline:
+        if rx in live:
+            text, cut = rx.subn("", text)  # spans of pure furniture (page markers, share notes): no content inside
+            if cut:  # what is left around a cut can join into a new match of any pattern
+                live = bp.screen.live(text)
+    drop_lines = [(rid, rx) for rid, rx in bp.drop_lines if rx in live]
+    metadata = [rx for _, rx in bp.metadata if rx in live]
+    lines = []
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        hits = {rid for rid, rx in drop_lines if rx.search(stripped)}
+        if hits & bp.always:
+            continue
+        furniture = bool(hits) or (len(stripped) < 160 and any(rx.search(stripped) for rx in metadata))
+        if furniture and not keep(stripped):
+            continue
+        if not _CONTENT_CHAR.search(stripped):
+            continue
+        lines.append(stripped)
+    lines = _join_page_splits(lines)
+    # A title line repeated (banner + heading) is kept once.
+    deduped: list[str] = []
+    for line in lines:
+        if deduped and line == deduped[-1]:
+            continue
+        deduped.append(line)
+    return "\n".join(deduped), meta
+
+
+_CONTENT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")  # a line without any is punctuation or rule
+
+
+# Characters that are in a text but not of it: C0 controls but tab and line breaks, DEL, C1 controls,
+# zero-width characters, direction marks and embeddings, the byte-order mark inside a text,
+# noncharacters, and private-use characters (they mean nothing without the font that drew them, and the
+# rules use a few as marks). They are removed before anything else reads the text: 容错\u200b纠错 is
+# 容错纠错. Line and paragraph separators are line breaks.
+_INVISIBLE = re.compile(
+    "[\x80-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ufdd0-\ufdef\ufffe\uffff\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
+_SEPARATORS = re.compile("[\u2028\u2029\x85]")
+
+
+def strip_invisible(text: str) -> tuple[str, str]:
+    """``text`` without the characters ``_INVISIBLE`` names (separators made line breaks), and a note
+    saying how many went, or ``""``."""
+    text = _SEPARATORS.sub("\n", text)
+    found = _INVISIBLE.findall(text)
+    if not found:
+        return text, ""
+    kinds = sorted({f"U+{ord(ch):04X}" for ch in found})
+    shown = ", ".join(kinds[:4]) + (" …" if len(kinds) > 4 else "")
+    plural = "s" if len(found) > 1 else ""
+    return _INVISIBLE.sub("", text), f"removed {len(found)} invisible or control character{plural} ({shown})"
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Fold traditional to simplified, keeping the length so offsets hold for the original too."""
+    converted = _t2s().convert(text)
+    if len(converted) == len(text):
+        return converted
+    conv = _t2s().convert
+    return "".join(c if len(c := conv(ch)) == 1 else ch for ch in text)

@@ -1,0 +1,31 @@
+"""Word documents (.docx), read with python-docx: paragraphs in order, then each table row as a line."""
+
+from __future__ import annotations
+
+from ..base import Extracted, IngestError
+
+SUFFIXES = (".docx",)
+
+
+def read(raw: bytes, suffix: str) -> Extracted:
+    import io
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        d = docx.Document(io.BytesIO(raw))
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
+        raise IngestError(f"not a readable .docx ({exc.__class__.__name__}: {exc})") from exc
+    meta = {}
+    cp = d.core_properties
+    if cp.title:
+        meta["title"] = cp.title
+    if cp.author:
+        meta["author"] = cp.author
+    paragraphs = [p.text for p in d.paragraphs]
+    for table in d.tables:
+        for row in table.rows:
+            paragraphs.append("　".join(c.text for c in row.cells))
+    return Extracted("\n".join(paragraphs), meta)

@@ -1,0 +1,167 @@
+"""Saved web pages (.html, .htm, .shtml, .xhtml): the article, not the site around it.
+
+The page is decoded in the charset it declares (GBK pages often say gb2312 and use GBK: read as
+GB18030, their superset), else in the one detected. trafilatura — the field's reference main-content
+extractor — keeps the article and leaves navigation, breadcrumbs, related-article lists, share bars,
+comment boxes and footers out; its metadata (title, date, site name, author, canonical URL) describes
+the source. When it finds no main text (a list page, a page that is all furniture) the page's text is
+read whole with the scripts, styles and ``nav``/``header``/``footer`` elements stripped, and a note
+says so.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from functools import lru_cache
+from typing import Any
+
+from ..base import Extracted
+from ..decode import BOMS, Decoded, decode_bytes, garbled
+
+SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+
+_DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,30})""", re.I)
+# what pages declare → the codec that reads every page that declares it
+_WIDER = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030", "big5": "big5hkscs"}
+# an article holds at least one sentence: a run of Chinese ending in a full stop (a page of links holds none)
+_SENTENCE = re.compile(r"[\u4e00-\u9fff][^\n。！？]{10,}[。！？]")
+
+
+def decode_page(raw: bytes) -> Decoded:
+    """The page as text: a byte-order mark first, then the charset the page declares if it reads the
+    page cleanly, else the one ``decode_bytes`` detects (and a note that the declaration was wrong)."""
+    if raw.startswith(tuple(bom for bom, _ in BOMS)):
+        return decode_bytes(raw)
+    m = _DECLARED.search(raw[:4096])
+    if m is None:
+        return decode_bytes(raw)
+    declared = m.group(1).decode("ascii").lower()
+    try:
+        codec = codecs.lookup(_WIDER.get(declared, declared)).name
+    except LookupError:
+        found = decode_bytes(raw)
+        return found._replace(notes=(f"unknown charset {declared!r} declared; read as {found.encoding}", *found.notes))
+    try:
+        text = raw.decode(codec)
+    except UnicodeDecodeError:
+        text = ""
+    if text and not garbled(text):
+        return Decoded(text, codec)
+    found = decode_bytes(raw)
+    note = f"the page declares {declared} but is not in it; read as {found.encoding}"
+    return found._replace(notes=(note, *found.notes))
+
+
+def read(raw: bytes, suffix: str) -> Extracted:
+    decoded = decode_page(raw)
+    notes = list(decoded.notes)
+    found = main_text(decoded.text)
+    if found is not None:
+        found.notes[:0] = notes
+        return found
+    text, meta = whole_page(decoded.text)
+    notes.append("no main text found in the page: read whole (navigation and footers may be in it)")
+    return Extracted(text, meta, notes)
+
+
+@lru_cache(maxsize=1)
+def _config() -> Any:
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # Chinese says in 100 characters what a European language says in 250: trafilatura's default least
+    # size of a main text makes it distrust short Chinese articles and fall back to whole-page heuristics
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "100")
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # it would use a signal: not in worker threads
+    return config
+
+
+def main_text(page: str) -> Extracted | None:
+    """The article of ``page`` and its metadata, by trafilatura; ``None`` if it finds no Chinese main text."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    tree = load_html(page)
+    if tree is None:
+        return None
+    tags = _meta_tags(tree)  # before trafilatura, which prunes the tree it is given
+    found = trafilatura.bare_extraction(
+        tree,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        deduplicate=False,
+        config=_config(),
+    )
+    if found is None or not found.text or not _SENTENCE.search(found.text):
+        return None  # nothing, or only furniture: where it finds no article, trafilatura returns the page
+    meta = dict(tags)
+    for key, value in (
+        ("title", found.title),
+        ("date", found.date),
+        ("publisher", found.sitename),
+        ("author", found.author),
+        ("url", found.url),
+    ):
+        if value:  # what the page's own tags say first: trafilatura guesses a site name from the host
+            meta.setdefault(key, str(value).strip())
+    text = found.text
+    title = meta.get("title", "")
+    if title and not text.lstrip().startswith(title):
+        text = f"{title}\n{text}"  # the heading is the document's first line, as in the other formats
+    return Extracted(text, meta)
+
+
+_TAG_KEYS = {
+    "author": "author",
+    "article:author": "author",
+    "publishdate": "date",
+    "pubdate": "date",
+    "date": "date",
+    "article:published_time": "date",
+    "source": "publisher",
+    "publisher": "publisher",
+    "og:site_name": "publisher",
+    "og:url": "url",
+}
+
+
+def _meta_tags(tree: Any) -> dict[str, str]:
+    """What the page's ``<meta>`` tags say (trafilatura leaves some out: a Chinese author name, a
+    ``publishdate`` as government CMSs write it)."""
+    meta: dict[str, str] = {}
+    for tag in tree.iter("meta"):
+        name = (tag.get("name") or tag.get("property") or "").lower()
+        content = (tag.get("content") or "").strip()
+        if content and name in _TAG_KEYS:
+            meta.setdefault(_TAG_KEYS[name], content)
+    return meta
+
+
+_FURNITURE = ["script", "style", "noscript", "template", "iframe", "nav", "header", "footer", "form"]
+
+
+def whole_page(page: str) -> tuple[str, dict[str, str]]:
+    """The fallback: every text of the page but scripts, styles and the elements that say they are
+    navigation, header or footer; the title from ``<h1>`` or ``<title>``."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "lxml")
+    meta: dict[str, str] = {}
+    if soup.title and soup.title.string:
+        meta["title"] = soup.title.string.strip()
+    for tag in soup.find_all("meta"):
+        name = (tag.get("name") or tag.get("property") or "").lower()
+        content = (tag.get("content") or "").strip()
+        if content and name in _TAG_KEYS:
+            meta.setdefault(_TAG_KEYS[name], content)
+    for bad in soup(_FURNITURE):
+        bad.decompose()
+    body = soup.body or soup
+    h1 = body.find("h1")
+    if h1 and h1.get_text(strip=True):
+        meta["title"] = h1.get_text(strip=True)
+    return body.get_text("\n"), meta
