@@ -172,7 +172,8 @@ def build(**options: Any) -> None:
     process holds it, or waits with --wait.
 
     Extraction runs in --jobs worker processes and is cached per document in OUT/.cache/, so a rebuild
-    after editing a few documents re-extracts only those (changing a rule or lexicon re-extracts all).
+    after editing a few documents re-extracts only those (changing a rule or lexicon, or a new release,
+    re-extracts all).
 
     \b
     Examples:

@@ -12,6 +12,7 @@ import io
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
 from rdflib import RDF, Graph
 from rdflib.namespace import DCTERMS, SKOS
 
@@ -87,7 +88,6 @@ def to_gexf(g: Graph) -> bytes:
     the export as the last-modified date. Here the date is the newest date of the graph's sources, so
     the same graph always gives the same bytes; an edge's relation is its label, its ``kind`` (Gephi's
     edge type: parallel edges of different relations stay apart) and a column."""
-    from lxml import etree
 
     from .. import __version__
 
@@ -131,7 +131,6 @@ def to_gexf(g: Graph) -> bytes:
 
 
 def _attvalues(el: Any, data: dict, columns: dict[str, str]) -> None:
-    from lxml import etree
 
     values = etree.SubElement(el, f"{{{GEXF_NS}}}attvalues")
     for name in columns:

@@ -54,13 +54,17 @@ def decode_page(raw: bytes) -> Decoded:
 
 
 def read(raw: bytes, suffix: str) -> Extracted:
+    from trafilatura.utils import load_html
+
     decoded = decode_page(raw)
     notes = list(decoded.notes)
-    found = main_text(decoded.text)
+    tree = load_html(decoded.text)
+    tags = _meta_tags(tree) if tree is not None else {}  # before trafilatura, which prunes the tree it is given
+    found = main_text(tree, tags) if tree is not None else None
     if found is not None:
         found.notes[:0] = notes
         return found
-    text, meta = whole_page(decoded.text)
+    text, meta = whole_page(decoded.text, tags)
     notes.append("no main text found in the page: read whole (navigation and footers may be in it)")
     return Extracted(text, meta, notes)
 
@@ -77,15 +81,11 @@ def _config() -> Any:
     return config
 
 
-def main_text(page: str) -> Extracted | None:
-    """The article of ``page`` and its metadata, by trafilatura; ``None`` if it finds no Chinese main text."""
+def main_text(tree: Any, tags: dict[str, str]) -> Extracted | None:
+    """The article of the page ``tree`` (lxml) and its metadata — ``tags`` (the page's own ``<meta>``)
+    over trafilatura's —; ``None`` if trafilatura finds no Chinese main text."""
     import trafilatura
-    from trafilatura.utils import load_html
 
-    tree = load_html(page)
-    if tree is None:
-        return None
-    tags = _meta_tags(tree)  # before trafilatura, which prunes the tree it is given
     found = trafilatura.bare_extraction(
         tree,
         with_metadata=True,
@@ -144,20 +144,15 @@ def _meta_tags(tree: Any) -> dict[str, str]:
 _FURNITURE = ["script", "style", "noscript", "template", "iframe", "nav", "header", "footer", "form"]
 
 
-def whole_page(page: str) -> tuple[str, dict[str, str]]:
+def whole_page(page: str, tags: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The fallback: every text of the page but scripts, styles and the elements that say they are
-    navigation, header or footer; the title from ``<h1>`` or ``<title>``."""
+    navigation, header or footer; the title from ``<h1>`` or ``<title>``, the rest from ``tags``."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page, "lxml")
-    meta: dict[str, str] = {}
+    meta = dict(tags)
     if soup.title and soup.title.string:
         meta["title"] = soup.title.string.strip()
-    for tag in soup.find_all("meta"):
-        name = (tag.get("name") or tag.get("property") or "").lower()
-        content = (tag.get("content") or "").strip()
-        if content and name in _TAG_KEYS:
-            meta.setdefault(_TAG_KEYS[name], content)
     for bad in soup(_FURNITURE):
         bad.decompose()
     body = soup.body or soup
