@@ -6,7 +6,7 @@
 It generates the corpus (bench/make_corpus.py) unless it is there already, then measures in this run:
 jieba's own accurate-mode segmentation of the same text on one core (the reference), the whole build
 (``zhengji-kg build``, cache empty) with its stages and the peak memory of its process tree, an
-incremental rebuild after one document changed, and every canned query of ``queries/`` on the result
+incremental rebuild after one document changed, and every canned query (``zhengji-kg query --list``) on the result
 (Oxigraph). Nothing here is a unit test; the figures are printed, not asserted.
 
 A shared machine's speed drifts by ±10 % over minutes, so the reference is timed in two halves — every
@@ -121,14 +121,14 @@ def run_build(corpus: Path, out: Path, jobs: int, cache: bool) -> dict:
 
 
 def run_queries(graph: Path) -> tuple[float, list[tuple[str, float, int, list[float]]]]:
-    from zhengji_kg.query import load_store, run_query_oxigraph
+    from zhengji_kg.query import canned_queries, load_store, run_query_oxigraph
 
     t = time.perf_counter()
     store = load_store(graph)
     load = time.perf_counter() - t
     out = []
-    for q in sorted((ROOT / "queries").glob("*.rq")):
-        text = q.read_text(encoding="utf-8")
+    for q in canned_queries():
+        text = q.text
         times = []
         for _ in range(3):
             t = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Every canned query under queries/ runs on rdflib and on Oxigraph with the same answers, and answers."""
+"""Every canned query runs on rdflib and on Oxigraph with the same answers, and answers; the queries are
+read as the installed package reads them (package data), and reached by name from the command line."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from zhengji_kg.cli import main
-from zhengji_kg.query import load_store, run_query, run_query_oxigraph
+from zhengji_kg.query import CannedQuery, canned_queries, load_store, run_query, run_query_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = sorted((ROOT / "queries").glob("*.rq"))
+QUERIES = canned_queries()
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +27,23 @@ def test_there_are_canned_queries() -> None:
     assert len(QUERIES) >= 7
 
 
-@pytest.mark.parametrize("rq", QUERIES, ids=[q.stem for q in QUERIES])
-def test_same_answers_on_both_engines(graph_file: Path, rq: Path) -> None:
+def test_the_package_reads_the_repositorys_queries_folder() -> None:
+    """The package data is the top-level queries/ folder itself (a link in the checkout), not a copy."""
+    on_disk = {p.stem: p.read_text(encoding="utf-8") for p in (ROOT / "queries").glob("*.rq")}
+    assert {q.name: q.text for q in QUERIES} == on_disk
+
+
+@pytest.mark.parametrize("q", QUERIES, ids=[q.name for q in QUERIES])
+def test_each_states_its_purpose_in_one_line(q: CannedQuery) -> None:
+    assert q.purpose[:1].isupper() and q.purpose.endswith("."), q.purpose
+    assert len(q.purpose) <= 110 and "\n" not in q.purpose
+
+
+@pytest.mark.parametrize("rq", QUERIES, ids=[q.name for q in QUERIES])
+def test_same_answers_on_both_engines(graph_file: Path, rq: CannedQuery) -> None:
     from rdflib import Graph
 
-    text = rq.read_text(encoding="utf-8")
+    text = rq.text
     cols_r, rows_r = run_query(Graph().parse(graph_file), text)
     cols_o, rows_o = run_query_oxigraph(load_store(graph_file), text)
     assert cols_r == cols_o
@@ -95,7 +108,7 @@ def seed_graph_file(tmp_path_factory) -> Path:
 def test_fast_form_answers_as_the_plain_one(name: str, which: str, request) -> None:
     graph = request.getfixturevalue("graph_file" if which == "demo" else "seed_graph_file")
     store = load_store(graph)
-    fast_text, plain_text = (ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8"), PLAIN[name]
+    fast_text, plain_text = next(q.text for q in QUERIES if q.name == name), PLAIN[name]
     if name == "edge-evidence":  # ask about a mechanism this graph has relations of
         _cols, [[label]] = run_query_oxigraph(
             store, "SELECT ?l WHERE { ?m zj:practicedIn ?p ; skos:prefLabel ?l } ORDER BY ?l LIMIT 1"
@@ -105,3 +118,53 @@ def test_fast_form_answers_as_the_plain_one(name: str, which: str, request) -> N
     _cols, plain = run_query_oxigraph(store, plain_text)
     assert fast, f"{name} gives no answer on the {which} graph"
     assert sorted(fast) == sorted(plain)
+
+
+def test_list_names_each_with_its_purpose(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no checkout, no build: --list needs neither
+    res = CliRunner().invoke(main, ["query", "--list", "--format", "tsv"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "name\tpurpose"
+    assert lines[1:] == [f"{q.name}\t{q.purpose}" for q in QUERIES]
+
+
+def test_a_canned_query_runs_by_name_from_anywhere(graph_file: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    def run(query: str) -> str:
+        res = CliRunner().invoke(main, ["query", query, "--graph", str(graph_file), "--format", "csv"])
+        assert res.exit_code == 0, res.output
+        return res.output
+
+    by_name = run("where-practiced")
+    assert by_name.startswith("mechanism,province,places\n") and by_name.count("\n") > 3
+    assert run("where-practiced.rq") == by_name
+    own = tmp_path / "mine.rq"
+    own.write_text(next(q.text for q in QUERIES if q.name == "where-practiced"), encoding="utf-8")
+    assert run(str(own)) == by_name
+
+
+def test_show_prints_the_text_to_copy(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["query", "place-adopted", "--show"])
+    assert res.exit_code == 0, res.output
+    assert res.output == next(q.text for q in QUERIES if q.name == "place-adopted").rstrip("\n") + "\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["where-practise"], "no canned query named 'where-practise'; did you mean where-practiced?"),
+        (["nothing-like-it"], "zhengji-kg query --list names them all"),
+        (["queries/where-practiced.rq"], "no such query file: queries/where-practiced.rq; the canned query of"),
+        (["elsewhere/mine.rq"], "no such query file: elsewhere/mine.rq\n"),
+        (["where-practiced"], "output/graph.ttl not found; run zhengji-kg build first"),
+        ([], "give a QUERY"),
+        (["where-practiced", "--list"], "--list takes no QUERY"),
+    ],
+)
+def test_clear_errors(args: list[str], message: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["query", *args])
+    assert res.exit_code in (1, 2)
+    assert message in res.output

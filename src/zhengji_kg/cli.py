@@ -18,10 +18,21 @@ _BUILT = False  # a build wrote its outputs, closed its files and said so: nothi
 _FAST_EXIT = False  # set by ``run``: the process ends right after the command
 _KEEP: list[Any] = []  # what such a build ends holding, left for the process's end to free all at once
 
+def _given_path_exists(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """A graph path typed on the command line must exist (a usage error otherwise); the default output/
+    is checked only when a command reads it (_graph_file says to build first), so that a command that
+    needs no graph (query --list) runs in any folder."""
+    source = ctx.get_parameter_source(param.name or "")
+    if source is not click.core.ParameterSource.DEFAULT and not value.exists():
+        raise click.BadParameter(f"Path '{value}' does not exist.", ctx, param)
+    return value
+
+
 GRAPH_OPTION = click.option(
     "--graph",
     "graph_path",
-    type=click.Path(exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
+    callback=_given_path_exists,
     default=Path("output"),
     show_default=True,
     help="A build folder or a graph file.",
@@ -30,7 +41,7 @@ GRAPH_OPTION = click.option(
 
 def _graph_file(path: Path) -> Path:
     """A build folder means its graph.ttl."""
-    file = path / "graph.ttl" if path.is_dir() else path
+    file = path / "graph.ttl" if path.is_dir() or not path.suffix else path
     if not file.is_file():
         raise click.ClickException(f"{file} not found; run zhengji-kg build first")
     return file
@@ -90,6 +101,7 @@ def main() -> None:
     zhengji-kg build DOCS -o OUT           # any folder of .txt/.md/.html/.docx/.odt/.pdf
     zhengji-kg validate OUT/graph.ttl      # SHACL check against ontology/shapes.ttl
     zhengji-kg query 'SELECT …'            # SPARQL with the contract's prefixes
+    zhengji-kg query --list                # the canned queries; run one by name
     zhengji-kg export --to gexf            # also ttl, nt, trig, jsonld, graphml
     zhengji-kg serve                       # read-only SPARQL endpoint on 127.0.0.1:7878
     zhengji-kg evaluate DOCS --gold GOLD   # precision / recall / F1 against gold YAML
@@ -381,7 +393,7 @@ def _load_graph(path: Path):
 
 
 @main.command()
-@click.argument("graph", type=click.Path(exists=True, path_type=Path), default=Path("output"))
+@click.argument("graph", type=click.Path(path_type=Path), default=Path("output"), callback=_given_path_exists)
 def validate(graph: Path) -> None:
     """Check GRAPH (a build folder or a .ttl file) against the SHACL shapes in ontology/shapes.ttl."""
     from .validate import validate as run
@@ -434,7 +446,7 @@ def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], deta
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", required=False)
 @GRAPH_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
 @click.option(
@@ -444,21 +456,50 @@ def evaluate(paths: tuple[Path, ...], gold: Path, lexicon: tuple[str, ...], deta
     show_default=True,
     help="Oxigraph is fast on large graphs; rdflib is the reference. Both give the same answers.",
 )
-def query(query: str, graph_path: Path, fmt: str, engine: str) -> None:
-    """Run a SPARQL SELECT or ASK QUERY (text or a .rq file) over a built graph.
+@click.option("--list", "list_", is_flag=True, help="Name the canned queries with what each asks, and stop.")
+@click.option("--show", is_flag=True, help="Print the query's text instead of running it (to copy and change one).")
+def query(query: str | None, graph_path: Path, fmt: str, engine: str, list_: bool, show: bool) -> None:
+    """Run a SPARQL SELECT or ASK QUERY over a built graph.
 
-    The prefixes zj:, zjr:, skos:, prov:, dcterms:, rdf:, rdfs:, owl: and xsd: are predeclared.
+    QUERY is the name of a canned query (see --list), a .rq file, or the query's text. The canned
+    queries ship with the package, so they run without a checkout; --show prints one to copy and
+    change. The prefixes zj:, zjr:, skos:, prov:, dcterms:, rdf:, rdfs:, owl: and xsd: are predeclared.
 
     \b
-    Example:
+    Examples:
+      zhengji-kg query --list
+      zhengji-kg query where-practiced --format csv
+      zhengji-kg query place-adopted --show > my-place.rq   # edit the place, then:
+      zhengji-kg query my-place.rq --graph /tmp/seeds-kg
       zhengji-kg query 'SELECT ?m ?c WHERE { ?m zj:implements ?c }'
-      zhengji-kg query queries/where-practiced.rq --format csv
     """
-    from .query import QueryError, format_rows, load_query, run_query_file
+    from .query import QueryError, canned_queries, format_rows, load_query, run_query_file
 
+    if list_:
+        if query:
+            raise click.UsageError("--list takes no QUERY")
+        try:
+            shipped = canned_queries()
+        except FileNotFoundError as exc:  # a broken installation
+            raise click.ClickException(str(exc)) from exc
+        click.echo(format_rows(["name", "purpose"], [[q.name, q.purpose] for q in shipped], fmt))
+        return
+    if not query:
+        raise click.UsageError("give a QUERY (a canned query's name, a .rq file or SPARQL text), or --list")
+    try:
+        text = load_query(query)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except FileNotFoundError as exc:  # a broken installation (the query files are package data)
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"{query}: {exc}") from exc
+    if show:
+        click.echo(text.rstrip("\n"))
+        return
     path = _graph_file(graph_path)
     try:
-        cols, rows = run_query_file(path, load_query(query), engine)
+        cols, rows = run_query_file(path, text, engine)
     except QueryError as exc:
         raise click.ClickException(str(exc)) from exc
     except (OSError, ValueError) as exc:
@@ -534,7 +575,7 @@ def suggest(
 
 
 @main.command()
-@click.argument("graph", type=click.Path(exists=True, path_type=Path), default=Path("output"))
+@click.argument("graph", type=click.Path(path_type=Path), default=Path("output"), callback=_given_path_exists)
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph
+
+from .resources import package_dir
 
 PREFIXES = """PREFIX zj: <https://w3id.org/zhengji-kg/ontology#>
 PREFIX zjr: <https://w3id.org/zhengji-kg/id/>
@@ -46,8 +51,6 @@ def load_store(path: Path):
 
 
 def run_query_oxigraph(store, text: str) -> tuple[list[str], list[list[str]]]:
-    import re
-
     import pyoxigraph as ox
 
     n_prefix_lines = PREFIXES.count("\n")
@@ -121,8 +124,58 @@ def _width(s: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
+@dataclass(frozen=True)
+class CannedQuery:
+    """One of the questions shipped with the package (``queries/NAME.rq``): its name, the one-line purpose
+    its first comment line states, and its text."""
+
+    name: str
+    purpose: str
+    text: str
+
+
+# a name as the command line takes it: no spaces, braces or question marks, which every query has
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def canned_queries() -> list[CannedQuery]:
+    """The canned queries, by name. They are package data, so an installed wheel has them too."""
+    folder = package_dir("queries")
+    out = []
+    for item in sorted(folder.iterdir(), key=lambda t: t.name):
+        if item.name.endswith(".rq") and item.is_file():
+            text = item.read_text(encoding="utf-8")
+            first = text.split("\n", 1)[0]
+            purpose = first.lstrip("#").strip() if first.startswith("#") else ""
+            out.append(CannedQuery(item.name[: -len(".rq")], purpose, text))
+    return out
+
+
+def canned_query(name: str) -> CannedQuery:
+    """The canned query called NAME (``where-practiced`` or ``where-practiced.rq``)."""
+    name = name.removesuffix(".rq")
+    known = {q.name: q for q in canned_queries()}
+    if name in known:
+        return known[name]
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise QueryError(f"no canned query named {name!r}; {hint}zhengji-kg query --list names them all")
+
+
 def load_query(arg: str) -> str:
-    p = Path(arg)
-    if arg.endswith((".rq", ".sparql")) and p.is_file():
-        return p.read_text(encoding="utf-8")
+    """The text of a query given as a canned query's name, a ``.rq``/``.sparql`` file, or SPARQL itself.
+
+    A path that does not exist is an error rather than a quiet switch to the canned query of that name:
+    the analyst may have edited that file, and running the shipped one would answer another question."""
+    if arg.endswith((".rq", ".sparql")) and not any(c.isspace() for c in arg):
+        p = Path(arg)
+        if p.is_file():
+            return p.read_text(encoding="utf-8")
+        if p.parent != Path(".") or p.suffix != ".rq":
+            stem = p.name.removesuffix(".rq")
+            shipped = " the canned query of that name runs without a checkout: zhengji-kg query " + stem
+            hint = ";" + shipped if stem in {q.name for q in canned_queries()} else ""
+            raise QueryError(f"no such query file: {arg}{hint}")
+    if _NAME.fullmatch(arg):
+        return canned_query(arg).text
     return arg
