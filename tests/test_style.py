@@ -22,3 +22,15 @@ def test_ruff_clean() -> None:
         [sys.executable, "-m", "ruff", "check", "src", "tests"], cwd=ROOT, capture_output=True, text=True
     )
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_readme_names_the_wheel_of_this_release() -> None:
+    """The install commands name the wheel file by its version: they must follow each release."""
+    import re
+    import tomllib
+
+    from zhengji_kg import __version__
+
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"] == __version__
+    named = set(re.findall(r"zhengji_kg-([0-9][^-]*)-py3-none-any\.whl", (ROOT / "README.md").read_text("utf-8")))
+    assert named == {__version__}
