@@ -18,6 +18,7 @@ _BUILT = False  # a build wrote its outputs, closed its files and said so: nothi
 _FAST_EXIT = False  # set by ``run``: the process ends right after the command
 _KEEP: list[Any] = []  # what such a build ends holding, left for the process's end to free all at once
 
+
 def _given_path_exists(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     """A graph path typed on the command line must exist (a usage error otherwise); the default output/
     is checked only when a command reads it (_graph_file says to build first), so that a command that
@@ -480,7 +481,7 @@ def query(query: str | None, graph_path: Path, fmt: str, engine: str, list_: boo
             raise click.UsageError("--list takes no QUERY")
         try:
             shipped = canned_queries()
-        except FileNotFoundError as exc:  # a broken installation
+        except FileNotFoundError as exc:  # a broken installation: the query files are package data
             raise click.ClickException(str(exc)) from exc
         click.echo(format_rows(["name", "purpose"], [[q.name, q.purpose] for q in shipped], fmt))
         return
@@ -488,9 +489,7 @@ def query(query: str | None, graph_path: Path, fmt: str, engine: str, list_: boo
         raise click.UsageError("give a QUERY (a canned query's name, a .rq file or SPARQL text), or --list")
     try:
         text = load_query(query)
-    except QueryError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except FileNotFoundError as exc:  # a broken installation (the query files are package data)
+    except (QueryError, FileNotFoundError) as exc:  # FileNotFoundError: a broken installation, as above
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(f"{query}: {exc}") from exc

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from rdflib import Graph
@@ -138,26 +139,33 @@ class CannedQuery:
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
+def _query_files() -> dict[str, Traversable]:
+    """The canned queries' files by name, none of them read yet."""
+    return {
+        item.name.removesuffix(".rq"): item
+        for item in sorted(package_dir("queries").iterdir(), key=lambda t: t.name)
+        if item.name.endswith(".rq") and item.is_file()
+    }
+
+
+def _read_canned(name: str, item: Traversable) -> CannedQuery:
+    text = item.read_text(encoding="utf-8")
+    first = text.split("\n", 1)[0]
+    return CannedQuery(name, first.lstrip("#").strip() if first.startswith("#") else "", text)
+
+
 def canned_queries() -> list[CannedQuery]:
     """The canned queries, by name. They are package data, so an installed wheel has them too."""
-    folder = package_dir("queries")
-    out = []
-    for item in sorted(folder.iterdir(), key=lambda t: t.name):
-        if item.name.endswith(".rq") and item.is_file():
-            text = item.read_text(encoding="utf-8")
-            first = text.split("\n", 1)[0]
-            purpose = first.lstrip("#").strip() if first.startswith("#") else ""
-            out.append(CannedQuery(item.name[: -len(".rq")], purpose, text))
-    return out
+    return [_read_canned(name, item) for name, item in _query_files().items()]
 
 
 def canned_query(name: str) -> CannedQuery:
     """The canned query called NAME (``where-practiced`` or ``where-practiced.rq``)."""
     name = name.removesuffix(".rq")
-    known = {q.name: q for q in canned_queries()}
-    if name in known:
-        return known[name]
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    files = _query_files()
+    if name in files:
+        return _read_canned(name, files[name])
+    close = difflib.get_close_matches(name, files, n=3, cutoff=0.5)
     hint = f"did you mean {' or '.join(close)}? " if close else ""
     raise QueryError(f"no canned query named {name!r}; {hint}zhengji-kg query --list names them all")
 
@@ -166,7 +174,8 @@ def load_query(arg: str) -> str:
     """The text of a query given as a canned query's name, a ``.rq``/``.sparql`` file, or SPARQL itself.
 
     A path that does not exist is an error rather than a quiet switch to the canned query of that name:
-    the analyst may have edited that file, and running the shipped one would answer another question."""
+    the analyst may have edited that file, and running the shipped one would answer another question.
+    Only a bare ``NAME.rq`` (no folder) that is not a file here is taken as the canned query's name."""
     if arg.endswith((".rq", ".sparql")) and not any(c.isspace() for c in arg):
         p = Path(arg)
         if p.is_file():
@@ -174,8 +183,7 @@ def load_query(arg: str) -> str:
         if p.parent != Path(".") or p.suffix != ".rq":
             stem = p.name.removesuffix(".rq")
             shipped = " the canned query of that name runs without a checkout: zhengji-kg query " + stem
-            hint = ";" + shipped if stem in {q.name for q in canned_queries()} else ""
-            raise QueryError(f"no such query file: {arg}{hint}")
+            raise QueryError(f"no such query file: {arg}" + (";" + shipped if stem in _query_files() else ""))
     if _NAME.fullmatch(arg):
         return canned_query(arg).text
     return arg

@@ -28,10 +28,11 @@ def package_dir(name: str) -> Traversable:
     """A folder of package data: ``ontology`` or ``queries`` (the page template is read by Jinja's PackageLoader)."""
     if name not in _FOLDERS:
         raise ValueError(f"no package data folder {name!r}")
-    folder = resources.files("zhengji_kg") / name
+    package = resources.files("zhengji_kg")
+    folder = package / name
     if (folder / _FOLDERS[name]).is_file():
         return folder
-    checkout = Path(str(resources.files("zhengji_kg"))).parent.parent / name
+    checkout = Path(str(package)).parent.parent / name
     if (checkout / _FOLDERS[name]).is_file():
         return checkout
     raise FileNotFoundError(
