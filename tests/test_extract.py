@@ -264,3 +264,13 @@ def test_modality_belongs_to_its_clause(run) -> None:
     assert next(r for r in doc.relations if r.predicate == "practicedIn").modality == "required"
     doc = run("湖州市不搞形象工程，坚持推行干部实绩档案。")  # the 不搞 is toward 形象工程, not the archive
     assert next(r for r in doc.relations if r.predicate == "practicedIn").modality == "reported"
+
+
+def test_every_division_has_a_gb_t_2260_code() -> None:
+    """The package's table holds "资料暂缺" as 台湾省's code; a code that is not six digits fails the shapes
+    (`zj:adminCode` pattern) and so `validate` of any build that names the place."""
+    from zhengji_kg.gazetteer import Gazetteer
+
+    divisions = Gazetteer().divisions
+    assert all(len(code) == 6 and code.isdigit() for code in divisions), [c for c in divisions if not c.isdigit()]
+    assert divisions["710000"].name == "台湾省"

@@ -208,16 +208,15 @@ def test_ctrl_c_leaves_previous_output_and_a_consistent_cache(slow_corpus, tmp_p
     assert (out / "graph.ttl").read_bytes() == (fresh / "graph.ttl").read_bytes(), done.stdout
 
 
-def test_worker_crash_leaves_previous_output(monkeypatch, tmp_path) -> None:
+def test_worker_crash_costs_only_its_file(monkeypatch, tmp_path) -> None:
     import zhengji_kg.pipeline as pipeline
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i in range(6):
-        (corpus / f"d{i}.txt").write_text(GOOD, encoding="utf-8")
+        (corpus / f"d{i}.txt").write_text(f"第{i}号。{GOOD}", encoding="utf-8")
     (corpus / "crash.txt").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"
-    before = _previous(out, ROOT / "corpus")
     real = pipeline.parse_source
 
     def dies_on_crash_txt(src):
@@ -228,9 +227,11 @@ def test_worker_crash_leaves_previous_output(monkeypatch, tmp_path) -> None:
     # workers are forked from this process, so they run the patched parser
     monkeypatch.setattr(pipeline, "parse_source", dies_on_crash_txt)
     res = CliRunner().invoke(main, ["build", str(corpus), "-o", str(out), "-q", "-j", "2", "--no-cache"])
-    assert res.exit_code == 1, res.output
-    assert "a worker process died" in res.output and "nothing written" in res.output
-    assert (out / "graph.ttl").read_bytes() == before
+    assert res.exit_code == EXIT_SKIPPED, res.output
+    assert "skipped crash.txt: its worker process died while extracting it (exit code 1)" in res.output
+    assert "documents: 6 read, 1 skipped" in res.output
+    ttl = (out / "graph.ttl").read_text(encoding="utf-8")
+    assert all(f'"d{i}"' in ttl for i in range(6)) and '"crash"' not in ttl
     assert not list(out.glob(".*.tmp"))
 
 

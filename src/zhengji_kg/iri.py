@@ -37,22 +37,31 @@ _NOT_IN_IRI = frozenset(" <>\"{}|\\^`")  # ASCII characters an IRI never holds b
 _ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")  # a % that does not start a valid escape
 
 
+# RFC 3987 ``ucschar``: the non-ASCII code points an IRI may hold bare outside its query. Not in it: the
+# private-use planes (``iprivate``, allowed in a query only), the noncharacters at the end of every plane
+# and all of plane 14 below U+E1000 (tags and the ideographic variation selectors U+E0100–E01EF, which
+# documents with rare characters carry)
+_UCSCHAR = (
+    (0xA0, 0xD7FF),
+    (0xF900, 0xFDCF),
+    (0xFDF0, 0xFFEF),
+    *((plane << 16, (plane << 16) | 0xFFFD) for plane in range(1, 14)),
+    (0xE1000, 0xEFFFD),
+)
+
+
 def ok_in_segment(ch: str) -> bool:
-    """Whether ``ch`` may stand as it is in a path segment of an IRI we mint (RFC 3987 ``iunreserved``
-    and the sub-delimiters we do not use as such, less the characters ``_UNSAFE`` reserves)."""
+    """Whether ``ch`` may stand as it is in a path segment of an IRI we mint: RFC 3987 ``iunreserved`` and
+    the sub-delimiters we do not use as such, less the characters ``_UNSAFE`` reserves and the separators,
+    controls and unassigned code points that a reader could not see or that a later Unicode may change."""
     o = ord(ch)
     if o < 0x21 or o == 0x7F or ch in _UNSAFE:
         return False
     if o < 0x7F:
         return True
-    if unicodedata.category(ch)[0] in "ZC":
-        return False  # separators, controls, unassigned, private use: never bare in an IRI
-    return (
-        0xA0 <= o <= 0xD7FF
-        or 0xF900 <= o <= 0xFDCF
-        or 0xFDF0 <= o <= 0xFFEF
-        or (0x10000 <= o <= 0xEFFFD and (o & 0xFFFE) != 0xFFFE)
-    )
+    if not any(lo <= o <= hi for lo, hi in _UCSCHAR):
+        return False
+    return unicodedata.category(ch)[0] not in "ZC"  # separators, format marks, unassigned: never bare
 
 
 def _escaped(ch: str) -> str:

@@ -197,32 +197,45 @@ def _release_later(fd: int) -> None:
 
 
 class OutputLocked(RuntimeError):
-    """Another process holds the build lock of an output folder."""
+    """Another process holds the lock of an output folder."""
 
-    def __init__(self, folder: Path, pid: int | None) -> None:
-        who = f"another build (pid {pid})" if pid else "another build"
+    def __init__(self, folder: Path, pid: int | None, verb: str = "build") -> None:
+        who = _WHO.get(verb, f"another {verb}") + (f" (pid {pid})" if pid else "")
         super().__init__(f"{who} is writing to {folder}; wait for it to end, or use --wait")
         self.pid = pid
+        self.verb = verb
+
+
+_WHO = {"build": "another build", "export": "an export"}
 
 
 class OutputLock:
-    """One build at a time per output folder: an exclusive OS lock on ``OUT/.build.lock``.
+    """One writer at a time per output folder: an exclusive OS lock on ``OUT/.build.lock``.
 
     Two builds into one folder would share its cache and race to rename ``graph.ttl`` and
-    ``graph.html`` into place, so that the pair could come from different builds. The lock is the
-    kernel's (``flock``), so it goes with the process however that ends — a crash or ``kill -9`` leaves
-    nothing to clean up; the file stays, holding the pid of the last build that took it, for the
-    message a second build prints. Processes forked while it is held (extraction workers, the page's
-    renderer) close their copy, so that a worker that outlives the build cannot keep the folder locked.
-    ``wait`` waits for the other build instead of failing (``on_wait(pid)`` is called first).
+    ``graph.html`` into place, so that the pair could come from different builds; an export writing
+    into a folder that a build is rebuilding would read one graph and have its file removed as stale
+    by the other. So ``build`` and ``export`` both take it (``verb`` says which, for the message a
+    second one prints). The lock is the kernel's (``flock``), so it goes with the process however that
+    ends — a crash or ``kill -9`` leaves nothing to clean up; the file stays, holding the pid and the
+    verb of the last command that took it. Processes forked while it is held (extraction workers, the
+    page's renderer) close their copy, so that a worker cannot keep the folder locked. ``wait`` waits
+    for the other writer instead of failing (``on_wait(pid, verb)`` is called first).
     """
 
     NAME = ".build.lock"
 
-    def __init__(self, folder: Path, wait: bool = False, on_wait: Callable[[int | None], None] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        wait: bool = False,
+        on_wait: Callable[[int | None, str], None] | None = None,
+        verb: str = "build",
+    ) -> None:
         self.folder = Path(folder)
         self.wait = wait
         self.on_wait = on_wait
+        self.verb = verb
         self.fd: int | None = None
 
     def __enter__(self) -> OutputLock:
@@ -230,14 +243,14 @@ class OutputLock:
         fd = os.open(self.folder / self.NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             if not _try_lock(fd):
-                pid = _holder(fd)
+                pid, verb = _holder(fd)
                 if not self.wait:
-                    raise OutputLocked(self.folder, pid)
+                    raise OutputLocked(self.folder, pid, verb)
                 if self.on_wait is not None:
-                    self.on_wait(pid)
+                    self.on_wait(pid, verb)
                 _lock(fd)
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.pwrite(fd, f"{os.getpid()} {self.verb}\n".encode(), 0)
         except BaseException:
             os.close(fd)
             raise
@@ -266,11 +279,14 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_held_in_child)
 
 
-def _holder(fd: int) -> int | None:
+def _holder(fd: int) -> tuple[int | None, str]:
+    """The pid and the verb the lock file names (a file of 0.3.9 and before holds the pid alone)."""
     try:
-        return int(os.pread(fd, 32, 0).decode("ascii").strip() or 0) or None
+        words = os.pread(fd, 64, 0).decode("ascii").split()
+        pid = int(words[0]) if words else 0
     except (OSError, ValueError):
-        return None
+        return None, "build"
+    return pid or None, words[1] if len(words) > 1 and words[1].isalpha() else "build"
 
 
 try:

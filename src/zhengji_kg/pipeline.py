@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .cache import ExtractionCache, cache_key
+from .children import default_stop_signals, die_with_parent
 from .extract import extract_mentions
 from .graph import Contribution, KnowledgeGraph, contribution
 from .hierarchy import derive
@@ -106,11 +107,14 @@ def unpack_result(result: DocResult) -> DocResult:
 _WORKER_RULES: RuleSet | None = None
 
 
-def _init_worker(rules: RuleSet) -> None:
-    """Set a worker up: its rules, the dictionaries and automata loaded (while the main process is still
-    reading the corpus), and a collector that never walks them again (frozen: they live as long as the
-    worker). Forked from a build that paused the collector, it turns it back on."""
+def _init_worker(rules: RuleSet, parent: int | None = None) -> None:
+    """Set a worker up: ended with the build's process even if that is killed outright
+    (``children.die_with_parent``), its rules, the dictionaries and automata loaded (while the main
+    process is still reading the corpus), and a collector that never walks them again (frozen: they live
+    as long as the worker). Forked from a build that paused the collector, it turns it back on."""
     global _WORKER_RULES
+    default_stop_signals()
+    die_with_parent(parent)
     _WORKER_RULES = rules
     process_source(_WARMUP, rules, turtle=False)
     tokenizer()
@@ -220,9 +224,14 @@ class _Feeder:
     (``hold``) bets that a few files changed: one worker starts before the corpus is even listed
     (``prestart``), so that it has loaded its dictionaries when the first changed file is found, which goes
     to it at once; the others are queued until the corpus is read (``start``), when only as many more
-    workers start as there are files left, up to ``jobs``. If the bet is lost (nothing changed) the
-    worker is let go unwaited. Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first
+    workers start as there are files left, up to ``jobs``. If the bet is lost (nothing changed) that
+    worker is ended unused. Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first
     ones are not held back.
+
+    A worker that dies (a crash in a library, the out-of-memory killer) breaks its pool: every batch the
+    pool held is then extracted again one file at a time in a process of its own (``_retry``), so that
+    the file that kills its process is skipped and reported like any bad file and the others are built;
+    batches still to come go to a fresh pool. No worker outlives ``close``.
     """
 
     MAX_BATCH = 16
@@ -230,13 +239,17 @@ class _Feeder:
     def __init__(self, rules: RuleSet, jobs: int, turtle: bool, keep_text: bool, hold: bool) -> None:
         self.rules, self.jobs, self.turtle, self.keep_text, self.hold = rules, jobs, turtle, keep_text, hold
         self.pools: list[Any] = []
+        self._sizes: list[int] = []  # workers of each pool
         self._turns: list[int] = []  # which pool takes each next batch: each pool once per worker it has
         self._queue: list[SourceFile] = []
         self._size = 1
         self._where: list[tuple[int, int]] = []  # per file queued: (its batch, its place in the batch)
         self._futures: list[Any] = []
+        self._batches: list[list[SourceFile] | None] = []  # each batch's files, until its results are in
         self._left: list[int] = []  # results of each batch not yet taken
         self._done: dict[int, list[DocResult]] = {}
+        self._spare: Any = None  # the one-worker pool of ``_retry``
+        self._ended: list[Any] = []  # pools broken or replaced, ended by ``close``
 
     def add(self, src: SourceFile) -> int:
         """Queue one file; return the handle to ``take`` its result with."""
@@ -266,14 +279,18 @@ class _Feeder:
                     self._add_pool(wanted - len(self._turns))
         self._pump(final=True)
 
-    def _add_pool(self, workers: int) -> None:
+    def _new_pool(self, workers: int) -> Any:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(self.rules,))
-        self.pools.append(pool)
+        args = (self.rules, os.getpid())
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=args)
+
+    def _add_pool(self, workers: int) -> None:
+        self.pools.append(self._new_pool(workers))
+        self._sizes.append(workers)
         self._turns.extend([len(self.pools) - 1] * workers)
 
     def _pump(self, final: bool) -> None:
@@ -283,12 +300,21 @@ class _Feeder:
             self._size = min(self.MAX_BATCH, self._size * 2)
 
     def _submit(self, batch: list[SourceFile]) -> None:
+        from concurrent.futures.process import BrokenProcessPool
+
         if not self.pools:
             self._add_pool(self.jobs)
         b = len(self._futures)
-        pool = self.pools[self._turns[b % len(self._turns)]]
+        turn = self._turns[b % len(self._turns)]
+        try:
+            future = self.pools[turn].submit(_process_batch, batch, self.turtle, self.keep_text)
+        except BrokenProcessPool:  # a worker of this pool died: its batches are retried in ``take``
+            self._ended.append(self.pools[turn])
+            self.pools[turn] = self._new_pool(self._sizes[turn])
+            future = self.pools[turn].submit(_process_batch, batch, self.turtle, self.keep_text)
         self._where.extend((b, i) for i in range(len(batch)))
-        self._futures.append(pool.submit(_process_batch, batch, self.turtle, self.keep_text))
+        self._futures.append(future)
+        self._batches.append(batch)
         self._left.append(len(batch))
 
     def take(self, handle: int) -> DocResult:
@@ -299,23 +325,80 @@ class _Feeder:
         if b not in self._done:
             try:
                 self._done[b] = self._futures[b].result()
-            except BrokenProcessPool as exc:
-                raise BuildError(
-                    "a worker process died (out of memory or killed?); nothing was written — "
-                    "try again with fewer --jobs"
-                ) from exc
+            except BrokenProcessPool:
+                batch = self._batches[b]
+                assert batch is not None
+                self._done[b] = [self._retry(src) for src in batch]
             self._futures[b] = None
+            self._batches[b] = None
         result = unpack_result(self._done[b][i])
         self._left[b] -= 1
         if not self._left[b]:
             del self._done[b]
         return result
 
-    def close(self) -> None:
-        for pool in self.pools:
-            # a worker started for nothing (``prestart``) is not waited for: it ends once it has started
-            pool.shutdown(wait=bool(self._futures), cancel_futures=True)
-        self.pools = []
+    def _retry(self, src: SourceFile) -> DocResult:
+        """Extract one file of a batch whose worker died, alone in a process of its own (the same one
+        for the next file, as long as it lives); the file that kills it is skipped, saying so."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._spare is None:
+            self._spare = self._new_pool(1)
+        future = self._spare.submit(_process_batch, [src], self.turtle, self.keep_text)
+        workers = list((self._spare._processes or {}).values())  # started by the submit (fork)
+        try:
+            return future.result()[0]
+        except BrokenProcessPool:
+            for w in workers:
+                w.join(5)
+            codes = [w.exitcode for w in workers if w.exitcode is not None]
+            self._ended.append(self._spare)
+            self._spare = None
+            return DocResult(src.name, error=worker_died(codes[0] if codes else None))
+
+    def close(self, abort: bool = False) -> None:
+        """End every worker. With ``abort`` (the build failed or was interrupted), or for a worker that was
+        started for nothing (``prestart``) or whose pool broke, at once: their processes are terminated
+        and joined; otherwise the pools are shut down after their last task, which has been taken."""
+        pools = [p for p in (*self.pools, self._spare, *self._ended) if p is not None]
+        self.pools, self._spare, self._ended = [], None, []
+        for pool in pools:
+            if abort or not self._futures or pool._broken:
+                _terminate(pool)
+            else:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate(pool: Any) -> None:
+    """End a process pool's workers now (terminate, then kill what still runs) and join them."""
+    workers = list((pool._processes or {}).values())
+    for w in workers:
+        if w.exitcode is None:
+            w.terminate()
+    for w in workers:
+        w.join(5)
+        if w.exitcode is None:
+            w.kill()
+            w.join()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_died(code: int | None) -> str:
+    """Why a file whose worker process died is skipped: how it died, as far as its exit code tells."""
+    import signal
+
+    if code is not None and code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"killed by signal {-code}"
+        if code == -signal.SIGKILL:
+            how += ": out of memory?"
+    elif code is not None:
+        how = f"exit code {code}"
+    else:
+        how = "cause unknown"
+    return f"its worker process died while extracting it ({how}); the other files were built"
 
 
 _WARMUP = SourceFile("warmup.txt", "机制建设：建立容错纠错机制，树立正确政绩观。".encode())
@@ -421,10 +504,6 @@ class _PartWriter:
             self._copying.join()
             self._copying = None
         self._error = None
-
-
-class BuildError(RuntimeError):
-    """The build as a whole could not finish; the previous output is left as it was."""
 
 
 def _collect(
@@ -555,9 +634,12 @@ def _collect(
             yield result
         if cache is not None:
             cache.commit()
-    finally:
+    except BaseException:  # an error, an interrupt, or the caller stopped reading (GeneratorExit)
         if feeder is not None:
-            feeder.close()
+            feeder.close(abort=True)
+        raise
+    if feeder is not None:
+        feeder.close()
 
 
 RACY_NS = 2_000_000_000  # a file changed this recently before a build is read again by the next one

@@ -174,12 +174,16 @@ _INVISIBLE = re.compile(
     "\ufdd0-\ufdef\ufffe\uffff\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 )
 _SEPARATORS = re.compile("[\u2028\u2029\x85]")
+# Variation selectors (VS1–16, and VS17–256 of the ideographic variation sequences that documents with
+# rare characters carry) and the tag characters choose how a character is drawn, not which one it is:
+# 州 with a selector is 州, and a term is found through it. They go without a note (nothing was wrong).
+_VARIANT_MARKS = re.compile("[\ufe00-\ufe0f\U000e0000-\U000e0fff]")
 
 
 def strip_invisible(text: str) -> tuple[str, str]:
     """``text`` without the characters ``_INVISIBLE`` names (separators made line breaks), and a note
     saying how many went, or ``""``."""
-    text = _SEPARATORS.sub("\n", text)
+    text = _VARIANT_MARKS.sub("", _SEPARATORS.sub("\n", text))
     found = _INVISIBLE.findall(text)
     if not found:
         return text, ""

@@ -1,0 +1,105 @@
+"""Child processes that end with the process that started them.
+
+A build's worker processes and the page's renderer, and ``serve``'s Oxigraph server, are children of
+one ``zhengji-kg`` command. Each path out of the command ends them (``pipeline``, ``serve``); this is
+the net under those paths for the one no code can see — the parent killed outright (SIGKILL, the
+out-of-memory killer) — where Linux can send the child a signal of its own when its parent dies
+(``PR_SET_PDEATHSIG``). Elsewhere it does nothing, and the explicit paths are all there is.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache, partial
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+@lru_cache(maxsize=1)
+def _prctl() -> Any:  # a ctypes function, or None off Linux
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def die_with_parent(parent: int | None = None, sig: int = signal.SIGTERM) -> bool:
+    """In a child process: have the kernel send ``sig`` to it when its parent ends.
+
+    ``parent`` is the parent's pid as the parent knew it before it started the child: if it has already
+    died (the child was re-parented in the moment between start and this call), the signal is sent
+    now. Returns whether the kernel took the request (Linux only). The request belongs to the thread
+    that started the child: children are started from the command's main thread, which lives as long
+    as the command.
+    """
+    prctl = _prctl()
+    if prctl is None:
+        return False
+    if prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+        return False
+    if parent is not None and os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+    return True
+
+
+def parent_death_preexec(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
+    """A ``preexec_fn`` for ``subprocess.Popen`` that runs ``die_with_parent`` in the child (a program
+    that is not ours, such as the Oxigraph server), or None where the kernel has no such request. The
+    C library is looked up here, in the parent, so that the child only makes the call."""
+    if _prctl() is None:
+        return None
+    return partial(die_with_parent, os.getpid(), sig)
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGTERM from ``kill`` or a service manager, SIGHUP from a closed terminal) taken as
+    Ctrl-C is taken, so that every path that cleans up after an interrupt runs for it too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """While inside: SIGTERM and SIGHUP raise ``Stopped`` in the main thread (elsewhere: nothing
+    changes — only the main thread may set handlers). The previous handlers come back after."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signum)
+
+    before = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+
+def default_stop_signals() -> None:
+    """In a forked child: SIGTERM and SIGHUP end it again (the parent's ``Stopped`` handlers were copied)."""
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    """The shell's convention: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
+    return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
