@@ -101,8 +101,8 @@ def test_minted_segments_are_always_valid(seg: str) -> None:
 
 
 def test_every_code_point_is_minted_into_a_valid_iri() -> None:
-    """The whole of Unicode, checked by Oxigraph's parser: each character alone, and what stays bare
-    (``ok_in_segment``) is exactly what the parser takes bare in a path."""
+    """The whole of Unicode, checked by Oxigraph's parser: each character minted alone, and everything
+    ``ok_in_segment`` leaves bare taken bare in a path (the parser takes more bare than we leave)."""
     step = 0x1000
     for lo in range(0, 0x110000, step):
         chars = [chr(o) for o in range(lo, lo + step) if not 0xD800 <= o <= 0xDFFF]

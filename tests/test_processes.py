@@ -56,9 +56,22 @@ def _left_behind(sid: int, grace: float = 2.0) -> list[tuple[int, str]]:
     return left
 
 
-def _start(args: list[str], env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
+def _default_signals(ignored: tuple[int, ...] = ()) -> None:
+    """In the child: Ctrl-C, SIGTERM and SIGHUP at their defaults, as a command typed in a terminal has them
+    (a test run started in the background has SIGINT ignored, which its children would inherit), but for
+    ``ignored`` (``nohup``)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN if sig in ignored else signal.SIG_DFL)
+
+
+def _start(args: list[str], env: dict[str, str] | None = None, ignored: tuple[int, ...] = (), **kw) -> subprocess.Popen:
     return subprocess.Popen(
-        [*CLI, *args], start_new_session=True, env={**os.environ, **(env or {})}, text=True, **kw
+        [*CLI, *args],
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
+        text=True,
+        preexec_fn=lambda: _default_signals(ignored),
+        **kw,
     )
 
 
@@ -121,14 +134,46 @@ def test_a_failed_build_leaves_no_worker_and_no_file(tmp_path: Path, big_corpus:
 
 
 def _when_extracting(proc: subprocess.Popen, timeout: float = 60) -> None:
-    """Wait until the build has its worker processes and has started on the documents."""
+    """Wait until the build has its worker processes and has started on the documents (and is still at it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         if len(_session(proc.pid)) >= 3:  # the build and its two workers
             time.sleep(0.5)
+            assert proc.poll() is None, "the build ended before the test could stop it: make it slower"
             return
         time.sleep(0.05)
     pytest.fail("the build never started its workers")
+
+
+def _slow(folder: Path, seconds: float = 0.03) -> dict[str, str]:
+    """A ``sitecustomize`` that makes each document take ``seconds`` longer to extract: a build that is
+    surely still extracting when the test stops it, on any machine."""
+    return _patched(folder, f"time.sleep({seconds})")
+
+
+def _patched(folder: Path, action: str, when: str = "True") -> dict[str, str]:
+    """The environment of a build whose workers run ``action`` before relating each document for which
+    ``when`` (an expression of ``doc``) holds — through a ``sitecustomize`` on PYTHONPATH."""
+    folder.mkdir(exist_ok=True)
+    (folder / "sitecustomize.py").write_text(
+        textwrap.dedent(
+            f"""
+            import os, signal, time
+            import zhengji_kg.pipeline as pipeline
+
+            _relate = pipeline.relate
+
+            def relate(doc, rules):
+                if {when}:
+                    {action}
+                return _relate(doc, rules)
+
+            pipeline.relate = relate
+            """
+        ),
+        encoding="utf-8",
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
 
 
 @pytest.mark.parametrize(
@@ -143,7 +188,8 @@ def test_a_stopped_build_leaves_nothing(
     tmp_path: Path, big_corpus: Path, sig: signal.Signals, to_group: bool, code: int, said: str
 ) -> None:
     out = tmp_path / "out"
-    proc = _start(["build", str(big_corpus), "-o", str(out), "-j", "2", "--no-cache", "-q"], stderr=subprocess.PIPE)
+    proc = _start(["build", str(big_corpus), "-o", str(out), "-j", "2", "--no-cache", "-q"],
+                  env=_slow(tmp_path / "site"), stderr=subprocess.PIPE)
     try:
         _when_extracting(proc)
         if to_group:
@@ -161,7 +207,8 @@ def test_a_stopped_build_leaves_nothing(
 
 def test_a_killed_build_takes_its_workers_with_it(tmp_path: Path, big_corpus: Path) -> None:
     """SIGKILL runs no code of ours: the workers end by the parent-death signal the kernel sends them."""
-    proc = _start(["build", str(big_corpus), "-o", str(tmp_path / "out"), "-j", "2", "--no-cache", "-q"])
+    proc = _start(["build", str(big_corpus), "-o", str(tmp_path / "out"), "-j", "2", "--no-cache", "-q"],
+                  env=_slow(tmp_path / "site"))
     try:
         _when_extracting(proc)
         proc.kill()
@@ -203,28 +250,9 @@ def test_head_reads_the_first_line_and_the_status_is_the_builds(tmp_path: Path) 
 
 
 def _sitecustomize(folder: Path) -> dict[str, str]:
-    """A ``sitecustomize`` that makes the worker extracting a document with ``KILLER`` in it die at once,
-    as a crash in a native library or the out-of-memory killer would (SIGKILL: nothing of it runs)."""
-    folder.mkdir()
-    (folder / "sitecustomize.py").write_text(
-        textwrap.dedent(
-            f"""
-            import os, signal
-            import zhengji_kg.pipeline as pipeline
-
-            _relate = pipeline.relate
-
-            def relate(doc, rules):
-                if {KILLER!r} in doc.text:
-                    os.kill(os.getpid(), signal.SIGKILL)
-                return _relate(doc, rules)
-
-            pipeline.relate = relate
-            """
-        ),
-        encoding="utf-8",
-    )
-    return {"PYTHONPATH": os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    """Workers that die at once on a document with ``KILLER`` in it, as a crash in a native library or the
+    out-of-memory killer would end them (SIGKILL: nothing of theirs runs)."""
+    return _patched(folder, "os.kill(os.getpid(), signal.SIGKILL)", f"{KILLER!r} in doc.text")
 
 
 def test_a_document_that_kills_its_worker_is_skipped_and_the_rest_built(tmp_path: Path, big_corpus: Path) -> None:
@@ -286,3 +314,66 @@ def test_the_api_reports_a_dead_worker_like_any_bad_file(tmp_path: Path, monkeyp
     assert "killed by SIGKILL" in kg.report.skipped[0][1]
     assert len(kg.report.read) == 11 and ("mechanism", "容错纠错机制") in kg.entities
     assert multiprocessing.active_children() == []
+
+
+# ---------------------------------------------------------------- a rebuild with two pools of workers
+
+
+def _two_pool_rebuild(tmp_path: Path) -> tuple[Path, Path]:
+    """A folder built once (so that the next build has a cache: one worker starts early, the others later,
+    in a pool of their own) to which 60 large documents are then added: batches of them are larger than a
+    pipe holds, so a pool's feeding thread is still writing one when its workers end."""
+    corpus, out = tmp_path / "c", tmp_path / "out"
+    corpus.mkdir()
+    (corpus / "first.txt").write_text("天津市和平区建立容错纠错机制，推动干部树立正确政绩观。\n", encoding="utf-8")
+    assert _finish(_start(["build", str(corpus), "-o", str(out), "-j", "2", "-q"]))[0] == 0
+    text = (ROOT / "corpus" / "01-anji-county.txt").read_text(encoding="utf-8")
+    for n in range(60):
+        body = "\n".join(f"第{n}-{k}段。{text}" for k in range(48_000 // len(text.encode()) + 1))
+        (corpus / f"big{n:02d}.txt").write_text(body, encoding="utf-8")
+    return corpus, out
+
+
+def test_a_rebuild_with_two_pools_stops_at_once(tmp_path: Path) -> None:
+    """The hang a review found: the early worker's pool waited forever for its task queue, whose read end
+    the later pool's live worker held (fork copies it)."""
+    corpus, out = _two_pool_rebuild(tmp_path)
+    proc = _start(["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=_slow(tmp_path / "site", 0.2),
+                  stderr=subprocess.PIPE)
+    try:
+        _when_extracting(proc)
+        os.killpg(proc.pid, signal.SIGINT)
+        rc, _, err = _finish(proc, timeout=30)
+        assert rc == 130, err
+        assert _left_behind(proc.pid) == []
+    finally:
+        _cleanup(proc)
+
+
+def test_a_rebuild_with_two_pools_survives_a_dying_worker(tmp_path: Path) -> None:
+    corpus, out = _two_pool_rebuild(tmp_path)
+    (corpus / "big03.txt").write_text(KILLER + (corpus / "big03.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    proc = _start(["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=_sitecustomize(tmp_path / "site"),
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        rc, stdout, err = _finish(proc, timeout=90)
+        assert rc == 3 and "documents: 60 read, 1 skipped" in stdout, stdout + err
+        assert "skipped big03.txt: its worker process died while extracting it (killed by SIGKILL" in err
+        assert _left_behind(proc.pid) == []
+    finally:
+        _cleanup(proc)
+
+
+def test_nohup_keeps_a_hangup_ignored(tmp_path: Path, big_corpus: Path) -> None:
+    """Started with SIGHUP ignored (nohup), the build and its workers go on when the terminal closes."""
+    out = tmp_path / "out"
+    proc = _start(["build", str(big_corpus), "-o", str(out), "-j", "2", "--no-cache", "-q"],
+                  env=_slow(tmp_path / "site", 0.01), ignored=(signal.SIGHUP,), stderr=subprocess.PIPE)
+    try:
+        _when_extracting(proc)
+        os.killpg(proc.pid, signal.SIGHUP)  # the whole session, as a closing terminal sends it
+        rc, _, err = _finish(proc, timeout=120)
+        assert rc == 0, err
+        assert (out / "graph.ttl").is_file() and _left_behind(proc.pid) == []
+    finally:
+        _cleanup(proc)

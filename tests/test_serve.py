@@ -223,6 +223,45 @@ def test_bad_query_names_the_prefixes(endpoint: str) -> None:
         assert line in body
 
 
+def _raw(endpoint: str, request: bytes) -> bytes:
+    """Send ``request`` as it is (what curl -d sends, or a broken client) and read the whole answer."""
+    host, port = urllib.parse.urlsplit(endpoint).hostname, urllib.parse.urlsplit(endpoint).port
+    with socket.create_connection((host, port), timeout=10) as conn:
+        conn.sendall(request)
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_form_in_raw_utf8_is_read_as_sent(endpoint: str) -> None:
+    """`curl -d 'query=…天津市和平区…'` sends the UTF-8 bytes themselves, unescaped: the same answer as escaped."""
+    query = 'SELECT ?p WHERE { ?p skos:prefLabel "天津市和平区"@zh }'.encode()
+    form = b"query=" + query
+    post = (
+        b"POST /query HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nConnection: close\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s" % (len(form), form)
+    )
+    get = b"GET /query?query=%s HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nConnection: close\r\n\r\n" % query.replace(
+        b" ", b"+"
+    )
+    for request in (post, get):
+        answer = _raw(endpoint, request)
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:300]
+        assert "https://w3id.org/zhengji-kg/id/place/天津市和平区".encode() in answer, answer[-300:]
+
+
+def test_broken_requests_get_an_answer(endpoint: str) -> None:
+    negative = b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\nConnection: close\r\n\r\n"
+    assert b" 400 " in _raw(endpoint, negative).split(b"\r\n")[0]
+    charset = (
+        b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query; charset=no-such\r\n"
+        b"Content-Length: 4\r\nConnection: close\r\n\r\nASK{}"
+    )
+    answer = _raw(endpoint, charset)
+    assert b" 400 " in answer.split(b"\r\n")[0] and b"unknown charset" in answer
+
+
 def test_answer_passed_as_it_comes(endpoint: str) -> None:
     """Status, content type (from Accept) and body come back from the engine; other paths pass unchanged."""
     q = urllib.parse.urlencode({"query": "SELECT ?c WHERE { ?m zj:implements ?c } ORDER BY ?c LIMIT 2"})

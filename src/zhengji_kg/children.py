@@ -71,12 +71,16 @@ class Stopped(KeyboardInterrupt):
 
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_BEFORE: dict[int, Any] = {}  # the handlers a command found, for the processes it forks
+_HOLDING: list[list[int]] = []  # while stops are held (``hold_stops``): where each is noted
 
 
 @contextmanager
 def stop_signals_interrupt() -> Iterator[None]:
-    """While inside: SIGTERM and SIGHUP raise ``Stopped`` in the main thread (elsewhere: nothing
-    changes — only the main thread may set handlers). The previous handlers come back after."""
+    """While inside: SIGTERM and SIGHUP raise ``Stopped`` in the main thread and Ctrl-C its
+    ``KeyboardInterrupt``, as before (``hold_stops`` can hold all three), except a signal the command was
+    started with ignored (``nohup``, a background job), which stays ignored. Elsewhere than the main
+    thread nothing changes (only it may set handlers). The previous handlers come back after."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
@@ -84,20 +88,45 @@ def stop_signals_interrupt() -> Iterator[None]:
         return
 
     def stop(signum: int, _frame: object) -> None:
+        if _HOLDING:
+            _HOLDING[-1].append(signum)
+            return
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
         raise Stopped(signum)
 
-    before = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *STOP_SIGNALS)}
+    _BEFORE.update(before)
+    for sig, handler in before.items():
+        # Ctrl-C only where Python takes it (not ignored, not someone else's handler)
+        if handler not in (signal.SIG_IGN, None) and (sig != signal.SIGINT or handler is signal.default_int_handler):
+            signal.signal(sig, stop)
     try:
         yield
     finally:
         for sig, handler in before.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
+        _BEFORE.clear()
+
+
+@contextmanager
+def hold_stops() -> Iterator[list[int]]:
+    """While inside, a stop signal (of ``stop_signals_interrupt``) does not raise: it is noted in the list
+    this yields, and the code inside finishes — the few lines that put a build's outputs in place, which
+    must not stop between the page and the graph. The caller says what a noted stop means."""
+    noted: list[int] = []
+    _HOLDING.append(noted)
+    try:
+        yield noted
+    finally:
+        _HOLDING.remove(noted)
 
 
 def default_stop_signals() -> None:
-    """In a forked child: SIGTERM and SIGHUP end it again (the parent's ``Stopped`` handlers were copied)."""
-    for sig in STOP_SIGNALS:
-        signal.signal(sig, signal.SIG_DFL)
+    """In a forked child: SIGINT, SIGTERM and SIGHUP as the command found them (the defaults, or ignored
+    under ``nohup``), not the parent's handlers that the fork copied."""
+    for sig, before in _BEFORE.items():
+        signal.signal(sig, signal.SIG_DFL if before is None else before)
 
 
 def exit_status(exc: KeyboardInterrupt) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -78,7 +79,10 @@ def run() -> None:
 
     global _FAST_EXIT
     _FAST_EXIT = True
-    sys.stdout, sys.stderr = _PipeSafe(sys.stdout), _PipeSafe(sys.stderr)
+    if sys.stdout is not None:  # None when the command was started with the stream closed (>&-)
+        sys.stdout = _PipeSafe(sys.stdout)
+    if sys.stderr is not None:
+        sys.stderr = _PipeSafe(sys.stderr)
     try:
         main()
     except SystemExit as exc:
@@ -99,13 +103,13 @@ def run() -> None:
 
 
 class _PipeSafe:
-    """A standard stream that drops what it cannot write once its reader has gone (EPIPE).
+    """A standard stream that drops what it cannot write once its reader has gone.
 
     Python ignores SIGPIPE, so a write to a pipe whose reader closed raises ``BrokenPipeError``
     wherever it happens — in the middle of a summary, or in the interpreter's last flush — and click
-    turns it into exit 1 or not depending on when the reader left. Here the first such error points the
-    stream's descriptor at /dev/null (so that no later write or flush fails either) and the rest is
-    dropped, as a reader that left has asked.
+    turns it into exit 1 or not depending on when the reader left; a terminal that hung up gives EIO
+    the same way. Here the first such error points the stream's descriptor at /dev/null (so that no
+    later write or flush fails either) and the rest is dropped, as a reader that left has asked.
     """
 
     def __init__(self, stream: Any) -> None:
@@ -116,7 +120,7 @@ class _PipeSafe:
         if not self._gone:
             try:
                 return self._stream.write(text)
-            except BrokenPipeError:
+            except OSError:  # EPIPE, EIO: the reader or the terminal is gone
                 self._went()
         return len(text)
 
@@ -124,7 +128,7 @@ class _PipeSafe:
         if not self._gone:
             try:
                 self._stream.flush()
-            except BrokenPipeError:
+            except OSError:
                 self._went()
 
     def _went(self) -> None:
@@ -299,9 +303,10 @@ def _build(
     max_file_mb: float,
     quiet: bool,
 ) -> None:
-    """The build command's work; Ctrl-C anywhere in it ends with exit code 130 and nothing written."""
+    """The build command's work. Ctrl-C (or SIGTERM, SIGHUP) anywhere before its outputs go into place
+    ends it with nothing written; from then on a stop waits for them (``children.hold_stops``)."""
     from .cache import ExtractionCache
-    from .export import remove_stale_exports
+    from .children import hold_stops
     from .ingest import IngestError, read_suffixes
     from .output import write_atomic
     from .pipeline import build_to
@@ -404,21 +409,49 @@ def _build(
         if pages and pages[0].failure:
             click.echo(f"warning: the page was rendered here, its own process failed: {pages[0].failure}", err=True)
         ttl.wait()  # the graph is on disk before the page is put in place
-        write_atomic(out / "graph.html", html)
-    except OSError as exc:
+    except OSError as exc:  # a full disk
         ttl.discard()
         raise click.ClickException(f"{exc}; nothing written") from exc
     except BaseException:
         stop_pages()
         ttl.discard()
         raise
-    ttl.commit()
-    report.stages["html"] = time.perf_counter() - t
+    # from here the page and the graph go into place together and the build says so: a stop signal that
+    # comes meanwhile (a fraction of a second) waits for it, and the command ends as soon as it is done
+    with hold_stops() as held:
+        try:
+            write_atomic(out / "graph.html", html)
+        except BaseException as exc:
+            ttl.discard()
+            if isinstance(exc, OSError):
+                raise click.ClickException(f"{exc}; nothing written") from exc
+            raise
+        ttl.commit()
+        report.stages["html"] = time.perf_counter() - t
+        _summary(kg, out, cache, time.perf_counter() - t0)
+        if held:
+            name = signal.Signals(held[0]).name
+            click.echo(f"{name} came while the outputs were put in place: {out} is complete", err=True)
+        global _BUILT
+        _BUILT = True
+        if _FAST_EXIT:
+            import gc
+
+            _KEEP.append(kg)
+            gc.freeze()  # and no collection walks it when the collector is turned back on on the way out
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+def _summary(kg: Any, out: Path, cache: bool, seconds: float) -> None:
+    """What a build prints when its outputs are in place."""
+    from .export import remove_stale_exports
+
+    report = kg.report
     stale = remove_stale_exports(out)
     if stale:
         click.echo(f"removed exports of the previous graph: {', '.join(stale)}", err=True)
     counts = kg.counts()
-    seconds = time.perf_counter() - t0
     others = f", {len(report.not_documents)} not documents" if report.not_documents else ""
     click.echo(f"documents: {len(report.read)} read, {len(report.skipped)} skipped{others}")
     click.echo(
@@ -432,15 +465,6 @@ def _build(
     click.echo(f"seconds:   {seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in report.stages.items()) + ")")
     click.echo(f"graph:     {out / 'graph.ttl'}")
     click.echo(f"page:      {(out / 'graph.html').resolve().as_uri()}")
-    global _BUILT
-    _BUILT = True
-    if _FAST_EXIT:
-        import gc
-
-        _KEEP.append(kg)
-        gc.freeze()  # and no collection walks it when the collector is turned back on on the way out
-    if report.skipped:
-        sys.exit(EXIT_SKIPPED)
 
 
 def _cores() -> int:
@@ -664,8 +688,8 @@ def export(graph_path: Path, fmt: str, out: Path | None, wait: bool) -> None:
     try:
         with stop_signals_interrupt(), _output_lock(locked, wait, "export") if locked else nullcontext():
             written = run(_load_graph(graph_path), fmt, target)
-    except KeyboardInterrupt as exc:
-        click.echo(f"{_stopped(exc)}: nothing written", err=True)
+    except KeyboardInterrupt as exc:  # each file is written whole; of a folder (neo4j), some may be new
+        click.echo(f"{_stopped(exc)}: the export was not finished", err=True)
         sys.exit(exit_status(exc))
     click.echo(f"wrote {written}")
 

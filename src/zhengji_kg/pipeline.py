@@ -342,35 +342,49 @@ class _Feeder:
         for the next file, as long as it lives); the file that kills it is skipped, saying so."""
         from concurrent.futures.process import BrokenProcessPool
 
-        if self._spare is None:
-            self._spare = self._new_pool(1)
-        future = self._spare.submit(_process_batch, [src], self.turtle, self.keep_text)
+        for _attempt in range(2):  # a spare whose idle worker died refuses the task: one fresh spare more
+            if self._spare is None:
+                self._spare = self._new_pool(1)
+            try:
+                future = self._spare.submit(_process_batch, [src], self.turtle, self.keep_text)
+                break
+            except BrokenProcessPool:
+                self._ended.append(self._spare)
+                self._spare = None
+        else:
+            return DocResult(src.name, error=worker_died(None))
         workers = list((self._spare._processes or {}).values())  # started by the submit (fork)
         try:
             return future.result()[0]
         except BrokenProcessPool:
-            for w in workers:
-                w.join(5)
-            codes = [w.exitcode for w in workers if w.exitcode is not None]
             self._ended.append(self._spare)
             self._spare = None
-            return DocResult(src.name, error=worker_died(codes[0] if codes else None))
+            return DocResult(src.name, error=worker_died(_exit_code(workers)))
 
     def close(self, abort: bool = False) -> None:
         """End every worker. With ``abort`` (the build failed or was interrupted), or for a worker that was
-        started for nothing (``prestart``) or whose pool broke, at once: their processes are terminated
-        and joined; otherwise the pools are shut down after their last task, which has been taken."""
+        started for nothing (``prestart``) or whose pool broke, at once; otherwise each pool is shut down
+        after its last task, which has been taken.
+
+        In two passes: first the workers that must end now are terminated — every one of them, before any
+        pool is waited for. With ``fork``, a pool started later holds copies of the earlier pools' pipes;
+        a pool whose workers are gone waits (in ``shutdown``) for its task queue to drain, which it cannot
+        while any live process still holds that queue's read end: waiting for it before the later pool's
+        workers were ended hung the build."""
         pools = [p for p in (*self.pools, self._spare, *self._ended) if p is not None]
         self.pools, self._spare, self._ended = [], None, []
-        for pool in pools:
-            if abort or not self._futures or pool._broken:
-                _terminate(pool)
-            else:
+        now = [p for p in pools if abort or not self._futures or p._broken]
+        for pool in now:
+            _end_workers(pool)
+        for pool in pools:  # the healthy ones end after their last task; then the others are let go
+            if pool not in now:
                 pool.shutdown(wait=True, cancel_futures=True)
+        for pool in now:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _terminate(pool: Any) -> None:
-    """End a process pool's workers now (terminate, then kill what still runs) and join them."""
+def _end_workers(pool: Any) -> None:
+    """Terminate a process pool's workers (then kill what still runs) and join them."""
     workers = list((pool._processes or {}).values())
     for w in workers:
         if w.exitcode is None:
@@ -380,7 +394,17 @@ def _terminate(pool: Any) -> None:
         if w.exitcode is None:
             w.kill()
             w.join()
-    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _exit_code(workers: list[Any], seconds: float = 2.0) -> int | None:
+    """How a dead pool's worker ended: its exit code, once known (the pool's own manager thread may be
+    reaping it at the same moment, and ``join`` returns to only one of them)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        codes = [w.exitcode for w in workers if w.exitcode is not None]
+        if codes or time.monotonic() > deadline:
+            return codes[0] if codes else None
+        time.sleep(0.02)
 
 
 def worker_died(code: int | None) -> str:
@@ -398,7 +422,7 @@ def worker_died(code: int | None) -> str:
         how = f"exit code {code}"
     else:
         how = "cause unknown"
-    return f"its worker process died while extracting it ({how}); the other files were built"
+    return f"its worker process died while extracting it ({how})"
 
 
 _WARMUP = SourceFile("warmup.txt", "机制建设：建立容错纠错机制，树立正确政绩观。".encode())

@@ -37,6 +37,7 @@ from .children import parent_death_preexec
 from .query import PREFIXES
 
 STORE_PREFIX = "zhengji-kg-store-"
+MAX_BODY = 64 << 20  # a request body larger than this is refused (413): a query is never that large
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 PREFIX_NOTE = "\n\nThis endpoint predeclares these prefixes (a PREFIX of the same name in the query wins):\n" + PREFIXES
 _PREFIX_LINES = PREFIXES.count("\n")
@@ -162,12 +163,18 @@ def _with_prefixes(query: str) -> str:
     return PREFIXES + query
 
 
-def _form_with_prefixes(form: str) -> str:
-    """An urlencoded form (query string or body) with the prefixes put before its ``query``."""
-    pairs = parse_qsl(form, keep_blank_values=True)
+def _form_with_prefixes(form: bytes) -> bytes:
+    """An urlencoded form (query string or body) with the prefixes put before its ``query``.
+
+    A form is bytes: percent-escapes of UTF-8, or — as ``curl -d 'query=…天津…'`` sends it — the UTF-8
+    bytes themselves. Both are read as UTF-8 (other bytes passed through as they are) and written back
+    percent-encoded, so that the engine reads the same characters the client sent."""
+    text = form.decode("utf-8", "surrogateescape")
+    pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
     if not any(k == "query" for k, _ in pairs):
         return form
-    return urlencode([(k, _with_prefixes(v) if k == "query" else v) for k, v in pairs])
+    fields = [(k, _with_prefixes(v) if k == "query" else v) for k, v in pairs]
+    return urlencode(fields, encoding="utf-8", errors="surrogateescape").encode("ascii")
 
 
 def _explain(message: str) -> str:
@@ -220,19 +227,29 @@ class _Forward(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
+            length = -1
+        if length < 0:
             self.send_error(400, "bad Content-Length")
             return
+        if length > MAX_BODY:
+            self.send_error(413, f"a request body of at most {MAX_BODY >> 20} MB")
+            return
         body: bytes | None = self.rfile.read(length) if length or self.command in ("POST", "PUT", "PATCH") else None
-        path, sep, qs = self.path.partition("?")
+        path, sep, qs = self.path.partition("?")  # http.server gives the request line's bytes as latin-1
         is_query = path == "/query"
         if is_query:
-            qs = _form_with_prefixes(qs)
+            qs = _form_with_prefixes(qs.encode("latin-1")).decode("latin-1")
             kind = self.headers.get_content_type()
             if body is not None and kind == "application/x-www-form-urlencoded":
-                body = _form_with_prefixes(body.decode("latin-1")).encode("ascii")
+                body = _form_with_prefixes(body)
             elif body is not None and kind == "application/sparql-query":
                 charset = self.headers.get_content_charset("utf-8")
-                body = _with_prefixes(body.decode(charset, "surrogateescape")).encode(charset, "surrogateescape")
+                try:
+                    text = body.decode(charset, "surrogateescape")
+                except LookupError:
+                    self.send_error(400, f"unknown charset {charset}")
+                    return
+                body = _with_prefixes(text).encode(charset, "surrogateescape")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP | {"content-length"}}
         engine = http.client.HTTPConnection("127.0.0.1", self.server.engine)
         try:
