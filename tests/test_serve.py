@@ -311,6 +311,14 @@ def test_sigkill_ends_the_engine(graph_dir: Path, tmp_path: Path) -> None:
         assert _until(lambda: not _answers(srv.engine_port), 5)
 
 
+def _cmdline(p) -> list[str]:
+    """A process's command line, or none for one that has just ended (a zombie not yet reaped)."""
+    try:
+        return p.cmdline()
+    except psutil.Error:
+        return []
+
+
 @pytest.mark.parametrize("sig", STOPS, ids=lambda s: s.name)
 def test_signal_during_load(tmp_path: Path, sig: signal.Signals) -> None:
     """A signal while the graph loads ends the loader and removes the store. The graph is a FIFO nobody
@@ -330,7 +338,7 @@ def test_signal_during_load(tmp_path: Path, sig: signal.Signals) -> None:
 
         def loading() -> bool:
             recorded[:] = psutil.Process(proc.pid).children(recursive=True)
-            return any("load" in c.cmdline() for c in recorded) or proc.poll() is not None
+            return any("load" in _cmdline(c) for c in recorded) or proc.poll() is not None
 
         assert _until(loading, 30) and proc.poll() is None, log.read_text()
         assert len(_stores(tmp_path / "tmpdir")) == 1

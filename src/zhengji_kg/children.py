@@ -10,7 +10,6 @@ out-of-memory killer) — where Linux can send the child a signal of its own whe
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -27,10 +26,12 @@ def _prctl() -> Any:  # a ctypes function, or None off Linux
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl
+        # the symbols this process has loaded (libc's among them): find_library would run ldconfig
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return prctl
 
 
 def die_with_parent(parent: int | None = None, sig: int = signal.SIGTERM) -> bool:
