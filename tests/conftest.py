@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from zhengji_kg import build, extract_document, load_rules
 from zhengji_kg.model import Document
+from zhengji_kg.relate import rules_alone
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -32,9 +34,26 @@ def seeds_kg(rules):
     return build([SEEDS], rules, keep_text=True)
 
 
+@pytest.fixture(scope="session")
+def proposing(rules):
+    """The rules without the learned decision (``relate.rules_alone``): every mention they propose, and the
+    relations they propose by a stated form."""
+    return replace(rules, weights=rules_alone(rules))
+
+
 @pytest.fixture
-def run(rules):
-    """Extract from one text, as `zhengji-kg explain` does."""
+def run(proposing):
+    """What the rules propose in one text (every candidate kept): the grammar of names, before the decision."""
+
+    def _run(text: str) -> Document:
+        return extract_document(Document(id="t", path="t", text=text, original_text=text), proposing)
+
+    return _run
+
+
+@pytest.fixture
+def decide(rules):
+    """Extract from one text as `zhengji-kg explain` does: candidates, then the scored decision."""
 
     def _run(text: str) -> Document:
         return extract_document(Document(id="t", path="t", text=text, original_text=text), rules)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from zhengji_kg.relate import relation_candidates
 from zhengji_kg.rules import RuleError, load_rules
 
 RULES = load_rules()
@@ -26,9 +27,12 @@ def test_every_rule_has_examples() -> None:
 @pytest.mark.parametrize(
     ("rule_id", "kind", "sentence"), CASES, ids=[f"{r}-{k}-{i}" for i, (r, k, _) in enumerate(CASES)]
 )
-def test_rule_examples(run, rule_id: str, kind: str, sentence: str) -> None:
+def test_rule_examples(run, proposing, rule_id: str, kind: str, sentence: str) -> None:
+    """A rule fires when it proposes: a mention the rules keep (each candidate, overlaps settled, references
+    resolved), or a relation among them."""
     doc = run(sentence)
-    fired = [m for m in doc.mentions if m.rule == rule_id] + [r for r in doc.relations if r.rule == rule_id]
+    props = relation_candidates(doc, proposing)
+    fired = [m for m in doc.mentions if m.rule == rule_id] + [p.relation for p in props.values() if rule_id in p.rules]
     if kind == "positive":
         assert fired, f"{rule_id} should fire on: {sentence}"
     else:

@@ -9,7 +9,7 @@ both ends match and the relation is the same (contrastsWith in either direction)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import yaml
 
 from .graph import KnowledgeGraph
 from .ingest import to_simplified
+from .model import Document
 
 TYPES = {"concept": "concepts", "mechanism": "mechanisms", "place": "places", "organization": "organizations"}
 CONTRACT_RELATIONS = ("implements", "practicedIn", "establishedBy", "contrastsWith")
@@ -92,54 +93,114 @@ def _score(
             sc.misses.append(f"{stem}: {describe(required[i])}")
 
 
-def evaluate(kg: KnowledgeGraph, gold_dir: Path) -> dict[str, Score]:
-    scores = {t: Score() for t in (*TYPES, "relation")}
-    gold_files = sorted(Path(gold_dir).glob("*.yaml")) + sorted(Path(gold_dir).glob("*.yml"))
-    if not gold_files:
+def gold_files(gold_dir: Path) -> list[Path]:
+    files = sorted(Path(gold_dir).rglob("*.yaml")) + sorted(Path(gold_dir).rglob("*.yml"))
+    if not files:
         raise FileNotFoundError(f"no gold .yaml files in {gold_dir}")
-    by_stem = {Path(d).name: d for d in kg.documents}
-    for gf in gold_files:
-        gold = yaml.safe_load(gf.read_text(encoding="utf-8")) or {}
-        stem = Path(str(gold.get("doc") or gf.stem)).stem
-        doc = kg.documents.get(by_stem.get(stem, ""))
-        # predicted entities of this document, with every label they carry here and canonically
-        pred: dict[tuple[str, str], set[str]] = {}
-        for m in doc.mentions if doc else []:
-            labels = pred.setdefault((m.type, m.key), {norm(m.key)})
-            labels.add(norm(m.surface))
-            labels.update(norm(a) for a in m.aliases)
-        all_gold = [
-            g for sec in TYPES.values() for g in _gold_items(gold.get(sec)) + _gold_items(gold.get(f"{sec}_optional"))
-        ]
+    return files
+
+
+@dataclass
+class DocGold:
+    """One document's gold, normalised: what each type requires and allows, and its relations."""
+
+    stem: str
+    required: dict[str, list[GoldItem]]
+    optional: dict[str, list[GoldItem]]
+    relations: list[tuple[str, str, str]]
+    relations_optional: list[tuple[str, str, str]]
+
+    @classmethod
+    def read(cls, path: Path) -> DocGold:
+        gold = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return cls(
+            stem=Path(str(gold.get("doc") or Path(path).stem)).stem,
+            required={t: _gold_items(gold.get(sec)) for t, sec in TYPES.items()},
+            optional={t: _gold_items(gold.get(f"{sec}_optional")) for t, sec in TYPES.items()},
+            relations=[(norm(a), p, norm(b)) for a, p, b in gold.get("relations") or []],
+            relations_optional=[(norm(a), p, norm(b)) for a, p, b in gold.get("relations_optional") or []],
+        )
+
+    @property
+    def all_items(self) -> list[GoldItem]:
+        return [g for t in TYPES for g in self.required[t] + self.optional[t]]
+
+    def entity_label(self, etype: str, labels: set[str]) -> int | None:
+        """1 when ``labels`` (normalised) name a required entity of the type, None for an optional one, else 0."""
+        if any(labels & g.forms for g in self.required[etype]):
+            return 1
+        if any(labels & g.forms for g in self.optional[etype]):
+            return None
+        return 0
+
+    def end_hits(self, labels: set[str], gold_label: str) -> bool:
+        return gold_label in labels or any(gold_label in g.forms and labels & g.forms for g in self.all_items)
+
+    def find_relation(
+        self, s_labels: set[str], pred: str, o_labels: set[str], pool: list[tuple[str, str, str]]
+    ) -> int | None:
+        for i, (a, p, b) in enumerate(pool):
+            if p == pred and (
+                (self.end_hits(s_labels, a) and self.end_hits(o_labels, b))
+                or (p == "contrastsWith" and self.end_hits(s_labels, b) and self.end_hits(o_labels, a))
+            ):
+                return i
+        return None
+
+    def relation_label(self, s_labels: set[str], pred: str, o_labels: set[str]) -> int | None:
+        if self.find_relation(s_labels, pred, o_labels, self.relations) is not None:
+            return 1
+        if self.find_relation(s_labels, pred, o_labels, self.relations_optional) is not None:
+            return None
+        return 0
+
+
+def mention_labels(doc: Document) -> dict[tuple[str, str], set[str]]:
+    """(type, key) → every label the document's mentions give it, normalised."""
+    pred: dict[tuple[str, str], set[str]] = {}
+    for m in doc.mentions:
+        labels = pred.setdefault((m.type, m.key), {norm(m.key)})
+        labels.add(norm(m.surface))
+        labels.update(norm(a) for a in m.aliases)
+    return pred
+
+
+def evaluate(kg: KnowledgeGraph, gold_dir: Path) -> dict[str, Score]:
+    return evaluate_documents(kg.documents, gold_dir)
+
+
+def evaluate_documents(
+    documents: Mapping[str, Document], gold_dir: Path, only_these: bool = False
+) -> dict[str, Score]:
+    """Score documents (id → extracted document) against the gold files of ``gold_dir`` — all of them (a
+    document not built misses all it should have found), or with ``only_these`` those of ``documents``."""
+    scores = {t: Score() for t in (*TYPES, "relation")}
+    by_stem = {Path(d).name: d for d in documents}
+    for gf in gold_files(gold_dir):
+        g = DocGold.read(gf)
+        stem = g.stem
+        if only_these and stem not in by_stem:
+            continue
+        doc = documents.get(by_stem.get(stem, ""))
+        pred = mention_labels(doc) if doc else {}
 
         def find_entity(key: tuple[str, str], pool: list[GoldItem], pred=pred) -> int | None:
-            return next((i for i, g in enumerate(pool) if pred[key] & g.forms), None)
+            return next((i for i, it in enumerate(pool) if pred[key] & it.forms), None)
 
-        for etype, section in TYPES.items():
+        for etype in TYPES:
             keys = sorted(k for k in pred if k[0] == etype)
             _score(
                 keys,
-                _gold_items(gold.get(section)),
-                _gold_items(gold.get(f"{section}_optional")),
+                g.required[etype],
+                g.optional[etype],
                 find_entity,
                 lambda x: x[1] if isinstance(x, tuple) else x.label,
                 scores[etype],
                 stem,
             )
 
-        def end_hits(labels: set[str], gold_label: str, all_gold=all_gold) -> bool:
-            return gold_label in labels or any(gold_label in g.forms and labels & g.forms for g in all_gold)
-
-        def find_relation(r: tuple, pool: list[tuple], pred=pred, end_hits=end_hits) -> int | None:
-            s_labels = pred.get(r[0], {norm(r[0][1])})
-            o_labels = pred.get(r[2], {norm(r[2][1])})
-            for i, (a, p, b) in enumerate(pool):
-                if p == r[1] and (
-                    (end_hits(s_labels, a) and end_hits(o_labels, b))
-                    or (p == "contrastsWith" and end_hits(s_labels, b) and end_hits(o_labels, a))
-                ):
-                    return i
-            return None
+        def find_relation(r: tuple, pool: list[tuple], pred=pred, g=g) -> int | None:
+            return g.find_relation(pred.get(r[0], {norm(r[0][1])}), r[1], pred.get(r[2], {norm(r[2][1])}), pool)
 
         predicted = sorted(
             {
@@ -148,12 +209,10 @@ def evaluate(kg: KnowledgeGraph, gold_dir: Path) -> dict[str, Score]:
                 if r.predicate in CONTRACT_RELATIONS
             }
         )
-        required = [(norm(a), p, norm(b)) for a, p, b in gold.get("relations") or []]
-        optional = [(norm(a), p, norm(b)) for a, p, b in gold.get("relations_optional") or []]
         _score(
             predicted,
-            required,
-            optional,
+            g.relations,
+            g.relations_optional,
             find_relation,
             lambda r: (
                 f"{r[0][1] if isinstance(r[0], tuple) else r[0]} {r[1]} {r[2][1] if isinstance(r[2], tuple) else r[2]}"

@@ -37,6 +37,10 @@ class EntityRecord:
     count: int = 0
 
 
+# the relations the scored decision decides: their evidence carries its score (zj:score)
+SCORED = frozenset({"implements", "practicedIn", "establishedBy", "contrastsWith"})
+
+
 class Evidence(NamedTuple):
     """One sentence behind a relation (a tuple: a large graph holds hundreds of thousands)."""
 
@@ -48,6 +52,7 @@ class Evidence(NamedTuple):
     modality: str = "reported"
     derived: bool = False  # known from the gazetteer or lexicon (partOf, broader, basedIn), not stated
     iri: str = ""  # the evidence node's IRI where the merge needs it (co-occurrence weights)
+    score: float | None = None  # the scored decision's score (weights.py); None where none decided it
 
 
 class KnowledgeGraph:
@@ -258,7 +263,8 @@ _EVIDENCE = functools.partial(tuple.__new__, Evidence)
 # What one document contributes to the merge, as plain tuples (cheap to send from a worker, to cache and
 # to load again): (id, metadata, entities, relations, place codes), where an entity is (type, key,
 # [(surface, n)], aliases, rules, count, code, subtype, category) in order of first mention, and a
-# relation (subject, predicate, object, sentence, start, end, rule, modality, derived, evidence IRI or "").
+# relation (subject, predicate, object, sentence, start, end, rule, modality, derived, evidence IRI or "",
+# score or None).
 Contribution = tuple[str, dict[str, str], list[tuple], list[tuple], dict[str, str]]
 
 
@@ -311,6 +317,7 @@ def contribution(doc: Document, cooccurrence_iris: dict | None = None) -> Contri
                 if r.predicate == "relatedTo"
                 else ""
             ),
+            None if derived or r.predicate not in SCORED else r.score,
         )
         for rels, derived in ((doc.relations, False), (doc.derived, True))
         for r in rels

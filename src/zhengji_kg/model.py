@@ -32,6 +32,7 @@ class Mention:
     category: str = ""
     aliases: tuple[str, ...] = ()  # other spellings the text itself shows (quoted part, 的-form)
     modality: str = ""  # how its sentence takes it: required, encouraged, forbidden, criticised, reported
+    score: float = 0.0  # the scored decision's logit (weights.py): kept when >= 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Relation:
     sentence: Sentence
     rule: str
     modality: str = "reported"
+    score: float = 0.0  # the scored decision's logit (weights.py): kept when >= 0
 
 
 @dataclass

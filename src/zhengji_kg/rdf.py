@@ -19,13 +19,13 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS, XSD
 
-from .graph import Evidence
+from .graph import SCORED, Evidence
 from .iri import encode_segment, is_iri
 from .segment import sentence_lookup
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
-    from .model import Document, Sentence
+    from .model import Document, Relation, Sentence
 
 ZJ = Namespace("https://w3id.org/zhengji-kg/ontology#")
 ZJR = Namespace("https://w3id.org/zhengji-kg/id/")
@@ -150,6 +150,7 @@ _T = {
                 "charEnd",
                 "rule",
                 "modality",
+                "score",
                 "weight",
                 "mentionCount",
                 "category",
@@ -195,6 +196,17 @@ _EVIDENCE = (
     _T["zj:rule"],
     _T["zj:modality"],
 )
+_XSD_DECIMAL = ox.NamedNode(str(XSD.decimal))
+
+
+def score_text(score: float) -> str:
+    """A score as the xsd:decimal both writers give it (two places: 4.31, -0.50)."""
+    return f"{score:.2f}"
+
+
+@lru_cache(maxsize=4096)
+def _score_literal(score: float) -> ox.Literal:
+    return ox.Literal(score_text(score), datatype=_XSD_DECIMAL)
 
 
 def _evidence_triples(
@@ -217,6 +229,8 @@ def _evidence_triples(
     ]
     if modality:
         out.append(Triple(n, t_mod, _plain(ev.modality)))
+    if ev.score is not None:
+        out.append(Triple(n, _T["zj:score"], _score_literal(ev.score)))
     return out
 
 
@@ -233,7 +247,7 @@ def document_triples(doc: Document) -> Iterator[ox.Triple]:
             yield from _evidence_triples(e, mentioned, src, evs[start], modality=True)
     seen: set[ox.Triple] = set()  # two rules finding one relation in one sentence share its node
     for r in _sorted_relations(doc):
-        ev = Evidence(doc.id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
+        ev = _relation_evidence(doc.id, r)
         for t in _evidence_triples(
             _entity_node(*r.subject), _PRED[r.predicate], _entity_node(*r.object), ev, r.predicate in STATED
         ):
@@ -245,9 +259,21 @@ def document_triples(doc: Document) -> Iterator[ox.Triple]:
 def _mention_evidence(doc: Document) -> list[tuple[tuple[str, str], dict[int, Evidence]]]:
     """Each mentioned entity, in order, with the evidence of its first mention in each sentence."""
     return [
-        (entity, {at: Evidence(doc.id, s.text, s.start, s.end, rule, mood) for at, (s, rule, mood) in evs.items()})
+        (
+            entity,
+            {
+                at: Evidence(doc.id, s.text, s.start, s.end, rule, mood, score=score)
+                for at, (s, rule, mood, score) in evs.items()
+            },
+        )
         for entity, evs in _mention_sentences(doc)
     ]
+
+
+def _relation_evidence(doc_id: str, r: Relation) -> Evidence:
+    """A relation's evidence; the relations the scored decision decides carry its score."""
+    score = r.score if r.predicate in SCORED else None  # (derived relations are partOf, broader, basedIn)
+    return Evidence(doc_id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality, score=score)
 
 
 def _sorted_relations(doc: Document) -> list:
@@ -333,6 +359,8 @@ def _evidence_pairs(
     ]
     if modality:
         pairs.append((T["zj:modality"], _plain_turtle(ev.modality)))
+    if ev.score is not None:
+        pairs.append((T["zj:score"], score_text(ev.score)))
     return pairs
 
 
@@ -346,13 +374,17 @@ _EV_START = f" ;\n\t{_T_TURTLE['zj:charStart']} "
 _EV_END = f" ;\n\t{_T_TURTLE['zj:charEnd']} "
 _EV_RULE = f" ;\n\t{_T_TURTLE['zj:rule']} "
 _EV_MOD = f" ;\n\t{_T_TURTLE['zj:modality']} "
+_EV_SCORE = f" ;\n\t{_T_TURTLE['zj:score']} "
 
 
 def _evidence_text(
     n: str, s: tuple[str, str], p: tuple[str, str], o: tuple[str, str], ev: Evidence, modality: bool
 ) -> str:
     """``_statement(n, _evidence_pairs(…))``, faster: the evidence node written in one go."""
-    mood = f"{_EV_MOD}{_plain_turtle(ev.modality)} .\n" if modality else " .\n"
+    mood = f"{_EV_MOD}{_plain_turtle(ev.modality)}" if modality else ""
+    if ev.score is not None:
+        mood += f"{_EV_SCORE}{score_text(ev.score)}"
+    mood += " .\n"
     return (
         f"{n}{_EV_LEAD}{s[1]}{_EV_P}{p[1]}{_EV_O}{o[1]}{_EV_SRC}{_source_turtle(ev.source)[1]}"
         f"{_EV_SENT}{_zh_turtle(ev.sentence)}{_EV_START}{ev.start}{_EV_END}{ev.end}{_EV_RULE}"
@@ -392,13 +424,13 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
         chunks.append(f"{e_t} {mentioned[1]} {src[1]} .\n")
         lead = f"{_EV_LEAD}{e_t}{middle}"
         for start in sorted(evs):
-            sent, rule, mood = evs[start]
+            sent, rule, mood, score = evs[start]
             name = sha1(f"{e_iri}{hashed}{start}\x1f{sent.end}".encode()).hexdigest()[:20]
             chunks.append(
                 f"{_EV_NAME}{name}{lead}{_zh_turtle(sent.text)}{_EV_START}{start}{_EV_END}{sent.end}{_EV_RULE}"
-                f"{_plain_turtle(rule)}{_EV_MOD}{_plain_turtle(mood)} .\n"
+                f"{_plain_turtle(rule)}{_EV_MOD}{_plain_turtle(mood)}{_EV_SCORE}{score_text(score)} .\n"
             )
-        count += 1 + 10 * len(evs)
+        count += 1 + 11 * len(evs)
     # Two rules finding one relation in one sentence share its evidence node; sorted, they are neighbours,
     # and the node is written once with the triples of both (as document_triples' ``seen`` does).
     relations = _sorted_relations(doc)
@@ -407,7 +439,7 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
     for i, r in enumerate(relations):
         if i and nodes[i - 1] == nodes[i]:
             continue  # written with the first relation of its node
-        ev = Evidence(doc_id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality)
+        ev = _relation_evidence(doc_id, r)
         s, p, o = _entity_turtle(*r.subject), _PRED_TURTLE[r.predicate], _entity_turtle(*r.object)
         n = _evidence_node(s, p, o, ev)
         if cooccurrence_iris is not None and r.predicate == "relatedTo":
@@ -419,26 +451,28 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
                 if nodes[j] != nodes[i]:
                     break
                 r2 = relations[j]
-                ev2 = Evidence(doc_id, r2.sentence.text, r2.sentence.start, r2.sentence.end, r2.rule, r2.modality)
+                ev2 = _relation_evidence(doc_id, r2)
                 pairs += [x for x in _evidence_pairs(s, p, o, ev2, stated) if x not in pairs]
             chunks.append(_statement(n, pairs))
             count += len(pairs)
         else:
             chunks.append(_evidence_text(n, s, p, o, ev, stated))
-            count += 10 if stated else 9
+            count += (10 if stated else 9) + (ev.score is not None)
     return "".join(chunks).encode("utf-8"), count
 
 
-def _mention_sentences(doc: Document) -> list[tuple[tuple[str, str], dict[int, tuple[Sentence, str, str]]]]:
-    """Each mentioned entity, in order, with its first mention's (sentence, rule, modality) in each
+def _mention_sentences(
+    doc: Document,
+) -> list[tuple[tuple[str, str], dict[int, tuple[Sentence, str, str, float]]]]:
+    """Each mentioned entity, in order, with its first mention's (sentence, rule, modality, score) in each
     sentence, by sentence start: ``_mention_evidence`` as ``document_turtle`` reads it."""
     at = sentence_lookup(doc.sentences)
-    per_entity: dict[tuple[str, str], dict[int, tuple[Sentence, str, str]]] = {}
+    per_entity: dict[tuple[str, str], dict[int, tuple[Sentence, str, str, float]]] = {}
     for m in doc.mentions:
         sent = at(m.start)
         evs = per_entity.setdefault((m.type, m.key), {})
         if sent is not None and sent.start not in evs:
-            evs[sent.start] = (sent, m.rule, m.modality or "reported")
+            evs[sent.start] = (sent, m.rule, m.modality or "reported", m.score)
     return sorted(per_entity.items())
 
 

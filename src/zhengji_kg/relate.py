@@ -11,16 +11,20 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import combinations, islice, pairwise
+from dataclasses import dataclass, replace
+from itertools import combinations, pairwise
 
 from .model import Document, Mention, Relation, Sentence
+from .relation_features import relation_features
 from .rules import PLACEHOLDERS, TYPE_MARK, RuleSet
 from .segment import sentence_lookup
+from .weights import Weights
 
 S_MARK, O_MARK = PLACEHOLDERS["{S}"], PLACEHOLDERS["{O}"]
 COOCCURRENCE_RULE = "relatedTo.same-sentence"
 COOC_TYPES = ("concept", "mechanism")
 MAX_STATED_MENTIONS = 40
+NEARBY_SENTENCES = 2  # a relation's other end may stand this many sentences before, in the paragraph
 _CLAUSE = re.compile(r"[，,；;。！？!?：:]")
 _SCOPING_MOODS = ("required", "encouraged")  # a modal after the subject scopes all its clauses
 
@@ -172,7 +176,7 @@ def _paragraph_relations(
     ms: list[Mention],
     topic: tuple[Sentence, Mention] | None,
     rules: RuleSet,
-    out: dict[tuple, Relation],
+    out: Proposals,
 ) -> None:
     """practicedIn from the paragraph's topic place to mechanisms set up in its later sentences."""
     if topic is None or topic[0].start == sent.start:
@@ -187,7 +191,7 @@ def _paragraph_relations(
             _add(out, s, rule, place, sent, modality(sent, s, rules))
 
 
-def _name_relations(sent: Sentence, ms: list[Mention], rule: dict, rules: RuleSet, out: dict[tuple, Relation]) -> None:
+def _name_relations(sent: Sentence, ms: list[Mention], rule: dict, rules: RuleSet, out: Proposals) -> None:
     """A rule of ``scope: name``: the object opens the subject's own name (抚州市容错免责办法 → 抚州市), for
     subjects whose name ends with one of the rule's ``heads``."""
     heads = tuple(rule.get("heads") or ())
@@ -222,36 +226,142 @@ def _with_modality(m: Mention, mood: str) -> Mention:
     return new
 
 
-def relate(doc: Document, rules: RuleSet) -> list[Relation]:
-    """All relations stated in the document's sentences, one per (subject, predicate, object, sentence)."""
+# scopes of the relation rules that only put two ends together: they propose, the scored decision keeps
+GENERIC_SCOPES = ("cooccurrence", "nearby", "document-place")
+
+
+def rules_alone(rules: RuleSet) -> Weights:
+    """Weights that leave the decision to the rules: every mention candidate is kept (score 0), and every
+    relation that a rule of a stated form proposes — none that a rule of co-occurrence alone does. The
+    baseline the learned weights are measured against, and what the rules' own examples are tested with."""
+    stated = {f"r={r['id']}": 1.0 for r in rules.relation_rules if r.get("scope") not in GENERIC_SCOPES}
+    return Weights(relation={"bias": -1.0, **stated})
+
+
+@dataclass
+class Proposal:
+    """A candidate relation: the first rule that proposed it and every other rule that did too."""
+
+    relation: Relation
+    subj: Mention
+    obj: Mention
+    rules: list[str]
+    generic: bool = False  # proposed only by rules of co-occurrence (scope cooccurrence, nearby, document-place)
+
+
+class Proposals(dict):
+    """(subject, predicate, object, sentence start) → ``Proposal``, in the order they were proposed."""
+
+    def add(
+        self, s: Mention, o: Mention, pred: str, rule_id: str, sent: Sentence, mood: str, generic: bool = False
+    ) -> None:
+        """Propose ``s pred o`` stated by ``sent``. A ``generic`` proposer (a pair that only stands together)
+        gives the evidence its rule id only where no rule of a stated form proposed the relation too."""
+        a, b = (o, s) if pred == "contrastsWith" and o.key < s.key else (s, o)
+        k = ((a.type, a.key), pred, (b.type, b.key), sent.start)
+        p = self.get(k)
+        if p is None:
+            self[k] = Proposal(Relation(k[0], pred, k[2], sent, rule_id, mood), s, o, [rule_id], generic)
+        elif rule_id not in p.rules:
+            p.rules.append(rule_id)
+            if p.generic and not generic:  # the evidence names the rule of the stated form
+                p.relation = Relation(k[0], pred, k[2], sent, rule_id, mood)
+                p.subj, p.obj, p.generic = s, o, False
+
+
+def relate(doc: Document, rules: RuleSet, weights: Weights | None = None) -> list[Relation]:
+    """The relations the scored decision keeps among the candidates (``relation_candidates``), one per
+    (subject, predicate, object, sentence), and the co-occurrences (relatedTo) of what they leave unstated."""
+    props = relation_candidates(doc, rules)
+    feats = relation_features(doc, props, rules)
+    return decide_relations(doc, props, feats, weights or rules.weights, rules)
+
+
+def decide_relations(
+    doc: Document, props: Proposals, feats: list[tuple[str, ...]], weights: Weights, rules: RuleSet
+) -> list[Relation]:
     out: dict[tuple, Relation] = {}
+    for (k, p), f in zip(props.items(), feats, strict=True):
+        score = weights.score("relation", f)
+        if weights.keeps("relation", score):
+            out[k] = replace(p.relation, score=round(score, 4))
+    stated: dict[int, set[frozenset]] = {}
+    for k, r in out.items():
+        stated.setdefault(k[3], set()).add(frozenset((r.subject, r.object)))
+    for sent, ms in _sentences(doc):
+        first_of: dict[tuple[str, str], Mention] = {}
+        for m in ms:
+            if m.type in COOC_TYPES:
+                first_of.setdefault((m.type, m.key), m)
+        said = stated.get(sent.start, set())
+        for a, b in combinations(sorted(first_of), 2):
+            if frozenset((a, b)) in said:
+                continue
+            ma, mb = sorted((first_of[a], first_of[b]), key=lambda m: m.start)
+            out[(a, "relatedTo", b, sent.start)] = Relation(
+                a, "relatedTo", b, sent, COOCCURRENCE_RULE, modality(sent, ma, rules, mb)
+            )
+    return sorted(out.values(), key=lambda r: (r.sentence.start, r.predicate, r.subject, r.object))
+
+
+def _sentences(doc: Document) -> Iterator[tuple[Sentence, list[Mention]]]:
+    """Each sentence with its mentions — but a place inside an organization's name (四川省委组织部) is the
+    body's place, not a subject of its own."""
     mentions = sorted(doc.mentions, key=lambda m: m.start)
-    topics = paragraph_topics(doc, mentions, rules)
     orgs = [(m.start, m.end) for m in mentions if m.type == "organization"]
     by_sent = mentions_by_sentence(doc, mentions)
     for sent in doc.sentences:
-        # a place inside an organization's name (四川省委组织部) is the body's place, not a subject of its own
         ms = [
             m
             for m in by_sent.get(sent.start, [])
             if not (m.type == "place" and any(s <= m.start and m.end <= e for s, e in orgs))
         ]
-        if not ms:
-            continue
-        known = len(out)  # what this sentence states is added after this: the last len(out) - known entries
+        if ms:
+            yield sent, ms
+
+
+def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
+    """Every relation a rule proposes: the patterns of ``rules.yaml`` over each sentence, a paragraph's topic
+    place, a name's opening place, a document's issuers, and the pairs a sentence (or the document's own
+    place) only puts together — which the scored decision weighs by their cues."""
+    out = Proposals()
+    mentions = sorted(doc.mentions, key=lambda m: m.start)
+    topics = paragraph_topics(doc, mentions, rules)
+    by_sent = mentions_by_sentence(doc, mentions)
+    pair_rules = [r for r in rules.relation_rules if r.get("scope") == GENERIC_SCOPES[0]]
+    home_rules = [r for r in rules.relation_rules if r.get("scope") == "document-place"]
+    home = document_place(doc, mentions) if home_rules else None
+    near_rules = [r for r in rules.relation_rules if r.get("scope") == "nearby"]
+    recent: list[tuple[Sentence, list[Mention]]] = []  # the sentences just before, in the same paragraph
+    for sent, ms in _sentences(doc):
         _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
-        if len(ms) < 2:
+        recent = [(x, xs) for x, xs in recent if x.paragraph == sent.paragraph][-NEARBY_SENTENCES:]
+        for rule in near_rules:
+            for s in ms:
+                if s.type != rule["subject"]:
+                    continue
+                for _x, xs in recent:
+                    for o in xs:
+                        if o.type == rule["object"] and o.key != s.key:
+                            out.add(s, o, rule["relation"], rule["id"], sent, modality(sent, s, rules), True)
+        recent.append((sent, ms))
+        if home is not None:
+            for rule in home_rules:
+                for s in ms:
+                    if s.type == rule["subject"] and s.start > home.end:
+                        out.add(s, home, rule["relation"], rule["id"], sent, modality(sent, s, rules), True)
+        if len(ms) < 2 or len(ms) > MAX_STATED_MENTIONS:
+            # a "sentence" naming dozens of entities is a list or a run-on line, not a statement: pairing every
+            # subject with every object under every rule would cost its mentions to the fourth power
             continue
-        # a "sentence" naming dozens of entities is a list or a run-on line, not a statement: pairing every
-        # subject with every object under every rule would cost its mentions to the fourth power
         abstracts = Abstracts(sent, ms)  # several rules look at the same (subject, object) pair
         of_type: dict[str, list[Mention]] = {}
         for m in ms:
             of_type.setdefault(m.type, []).append(m)
-        for rule in rules.relation_rules if len(ms) <= MAX_STATED_MENTIONS else ():
+        for rule in rules.relation_rules:
             if rule.get("scope") == "name":
                 _name_relations(sent, ms, rule, rules, out)
-            if rule.get("scope"):
+            if rule.get("scope") and rule not in pair_rules:
                 continue
             subs = of_type.get(rule["subject"], ())
             objs = of_type.get(rule["object"], ())
@@ -266,33 +376,41 @@ def relate(doc: Document, rules: RuleSet) -> list[Relation]:
                         continue
                     if not pattern.search(abstracts(s, o)):
                         continue
-                    a, b = (s, o)
-                    if pred == "contrastsWith" and b.key < a.key:
-                        a, b = b, a
-                    k = ((a.type, a.key), pred, (b.type, b.key), sent.start)
-                    if k not in out:
-                        first, last = (s, o) if s.start < o.start else (o, s)
-                        out[k] = Relation(
-                            (a.type, a.key), pred, (b.type, b.key), sent, rule["id"], modality(sent, first, rules, last)
-                        )
-        # the relations of this sentence (their keys hold its start): the entries added since ``known``,
-        # the last of the dict's insertion order — not a walk over the whole document's relations
-        stated = {frozenset((r.subject, r.object)) for r in islice(reversed(out.values()), len(out) - known)}
-        first_of: dict[tuple[str, str], Mention] = {}
-        for m in ms:
-            if m.type in COOC_TYPES:
-                first_of.setdefault((m.type, m.key), m)
-        for a, b in combinations(sorted(first_of), 2):
-            if frozenset((a, b)) in stated:
-                continue
-            ma, mb = sorted((first_of[a], first_of[b]), key=lambda m: m.start)
-            out[(a, "relatedTo", b, sent.start)] = Relation(
-                a, "relatedTo", b, sent, COOCCURRENCE_RULE, modality(sent, ma, rules, mb)
-            )
+                    first, last = (s, o) if s.start < o.start else (o, s)
+                    mood = modality(sent, first, rules, last)
+                    out.add(s, o, pred, rule["id"], sent, mood, rule in pair_rules)
     for rule in rules.relation_rules:
         if rule.get("scope") == "document":
             _issuer_relations(doc, mentions, by_sent, rule, rules, out)
-    return sorted(out.values(), key=lambda r: (r.sentence.start, r.predicate, r.subject, r.object))
+    return out
+
+
+def document_place(doc: Document, mentions: list[Mention]) -> Mention | None:
+    """The place a document is about: the lowest-level place named in its first two sentences (its title
+    and lead) when there is one — 辽宁省沈阳市浑南区 of a report on 浑南区's practice."""
+    lead = doc.sentences[:2]
+    if not lead:
+        return None
+    end = lead[-1].end
+    orgs = [(m.start, m.end) for m in mentions if m.type == "organization"]
+    places = [
+        m
+        for m in mentions
+        if m.type == "place"
+        and m.start < m.end <= end
+        and m.subtype not in ("anonymised", "region")
+        and not any(s <= m.start and m.end <= e for s, e in orgs)  # 中共X县委's place is the body's
+    ]
+    if not places:
+        return None
+    return max(places, key=lambda m: (_depth(m.code), -m.start))
+
+
+def _depth(code: str) -> int:
+    """Province 1, city 2, county 3; a place the gazetteer does not hold (a township, a village) 4."""
+    if len(code) == 6 and code.isdigit():
+        return 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
+    return 4
 
 
 _ISSUER_GAP = re.compile(r"[\s、，,。]*")
@@ -326,7 +444,7 @@ def issuer_lines(doc: Document, by_sent: dict[int, list[Mention]]) -> Iterator[t
 
 
 def _issuer_relations(
-    doc: Document, mentions: list[Mention], by_sent: dict[int, list[Mention]], rule: dict, rules: RuleSet, out: dict
+    doc: Document, mentions: list[Mention], by_sent: dict[int, list[Mention]], rule: dict, rules: RuleSet, out: Proposals
 ) -> None:
     """A rule of ``scope: document``: the bodies on lines of their own (``issuer_lines``) issued the
     regulation the document is — the key of its self-reference mentions."""
@@ -339,7 +457,6 @@ def _issuer_relations(
             _add(out, own, rule, m, sent, "reported")
 
 
-def _add(out: dict[tuple, Relation], s: Mention, rule: dict, o: Mention, sent: Sentence, mood: str) -> None:
-    """The rule's relation from ``s`` to ``o`` stated by ``sent``, unless that sentence already states it."""
-    subj, pred, obj = (s.type, s.key), rule["relation"], (o.type, o.key)
-    out.setdefault((subj, pred, obj, sent.start), Relation(subj, pred, obj, sent, rule["id"], mood))
+def _add(out: Proposals, s: Mention, rule: dict, o: Mention, sent: Sentence, mood: str) -> None:
+    """The rule's relation from ``s`` to ``o`` stated by ``sent``, proposed."""
+    out.add(s, o, rule["relation"], rule["id"], sent, mood)

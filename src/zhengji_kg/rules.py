@@ -16,6 +16,7 @@ import yaml
 
 from .model import ENTITY_TYPES
 from .resources import load_yaml, ontology_path
+from .weights import Weights, WeightsError, load_weights
 
 PLACEHOLDERS = {
     "{S}": "\ue000",
@@ -54,6 +55,7 @@ class RuleSet:
     digest: str
     mention_rules: list[dict[str, Any]] = field(default_factory=list)
     relation_rules: list[dict[str, Any]] = field(default_factory=list)
+    weights: Weights = field(default_factory=Weights)  # the scored decision's (ontology/weights.yaml)
 
     @property
     def version(self) -> str:
@@ -212,9 +214,13 @@ def _check_rules(path: Path, data: Any, text: str) -> tuple[list[dict], list[dic
 
 
 def load_rules(
-    lexicons: list[Path] | None = None, rules_file: Path | None = None, extra_lexicons: list[Path] | None = None
+    lexicons: list[Path] | None = None,
+    rules_file: Path | None = None,
+    extra_lexicons: list[Path] | None = None,
+    weights_file: Path | None = None,
 ) -> RuleSet:
-    """Load the built-in lexicon and rules, plus any ``--lexicon`` files an analyst passes."""
+    """Load the built-in lexicon and rules, plus any ``--lexicon`` files an analyst passes, and the weights
+    of the scored decision (``--weights``, else the built-in ones)."""
     lex_paths = list(lexicons or [ontology_path("lexicon.yaml")]) + list(extra_lexicons or [])
     rules_path = rules_file or ontology_path("rules.yaml")
     h = hashlib.sha256()
@@ -231,6 +237,14 @@ def load_rules(
     from . import __version__
 
     h.update(__version__.encode())
+    weights_path = Path(weights_file) if weights_file else ontology_path("weights.yaml")
+    weights = Weights()
+    if weights_file or weights_path.is_file():
+        try:
+            weights = load_weights(weights_path)
+        except WeightsError as exc:
+            raise RuleError(str(exc)) from exc
+        h.update(weights_path.read_bytes())
     mentions, relations = _check_rules(Path(rules_path), data, text)
     for mood, cues in (data.get("modality") or {}).items():
         for cue in cues or []:
@@ -249,4 +263,5 @@ def load_rules(
         digest=h.hexdigest(),
         mention_rules=mentions,
         relation_rules=relations,
+        weights=weights,
     )

@@ -8,10 +8,12 @@ not a mention of its own).
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import replace
 from collections.abc import Callable, Iterable
 
 from ..model import Document, Mention
 from ..rules import RuleSet
+from ..weights import Weights
 from .context import Context
 
 Extractor = Callable[[Document, dict, Context], Iterable[Mention]]
@@ -27,10 +29,20 @@ def register(kind: str) -> Callable[[Extractor], Extractor]:
 
 
 from . import lexicon, mechanisms, patterns, places  # noqa: E402,F401  (registration)
+from .boundaries import trim_openings  # noqa: E402
+from .features import mention_features  # noqa: E402
 from .mechanisms import resolve_references  # noqa: E402
 
 
-def extract_mentions(doc: Document, rules: RuleSet) -> list[Mention]:
+def extract_mentions(doc: Document, rules: RuleSet, weights: Weights | None = None) -> list[Mention]:
+    """Candidates by form (every mention rule), kept by the scored decision, overlaps settled."""
+    cands, feats = candidate_mentions(doc, rules)
+    kept = decide_mentions(cands, feats, weights or rules.weights)
+    return settle_mentions(kept, rules)
+
+
+def candidate_mentions(doc: Document, rules: RuleSet) -> tuple[list[Mention], list[tuple[str, ...]]]:
+    """What the rules propose, each with its features (``features.py``): before any decision."""
     ctx = Context.for_rules(rules)
     found: list[Mention] = []
     for rule in _ordered(rules.mention_rules):
@@ -42,10 +54,25 @@ def extract_mentions(doc: Document, rules: RuleSet) -> list[Mention]:
             ctx.org_spans = [(m.start, m.end) for m in found if m.type == "organization"]
         elif rule.get("type") == "place":
             ctx.place_spans = sorted((m.start, m.end) for m in found if m.type == "place")
-    found = _prefer_lexicon(found, ctx)
+    found = trim_openings(doc, _prefer_lexicon(found, ctx), ctx)
     found.extend(_publisher(doc, rules))
+    return found, mention_features(doc, found, ctx)
+
+
+def decide_mentions(cands: list[Mention], feats: list[tuple[str, ...]], weights: Weights) -> list[Mention]:
+    """The candidates the model keeps, each with its score."""
+    out = []
+    for m, f in zip(cands, feats, strict=True):
+        score = weights.score("mention", f)
+        if weights.keeps("mention", score):
+            out.append(replace(m, score=round(score, 4)))
+    return out
+
+
+def settle_mentions(kept: list[Mention], rules: RuleSet) -> list[Mention]:
+    """Overlaps resolved among the kept candidates, and references back (这一机制) resolved to their names."""
     references = frozenset(r["id"] for r in rules.mention_rules if r.get("kind") == "mechanism_reference")
-    return resolve_references(resolve_overlaps(found), references)
+    return resolve_references(resolve_overlaps(kept), references)
 
 
 def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:
@@ -83,8 +110,9 @@ def _prefer_lexicon(found: list[Mention], ctx: Context) -> list[Mention]:
 
 def _ordered(rules: list[dict]) -> list[dict]:
     # Organizations and places first: mechanism names stop at an organization's name.
+    # A body named by its place (白塔街道党工委) comes once places are found (``after_places``).
     order = {"organization": 0, "place": 1, "concept": 2, "mechanism": 3}
-    return sorted(rules, key=lambda r: order.get(r.get("type", ""), 9))
+    return sorted(rules, key=lambda r: 1.5 if r.get("after_places") else order.get(r.get("type", ""), 9))
 
 
 def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:

@@ -158,6 +158,8 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             # the walk left never crosses a clause mark outside quotes: cut only that clause (see window_tokens)
             lo = 0 if quoted and quoted.start() < hs else _clause_start(sent.text, hs)
             toks = window_tokens(sent.text, lo, he, ctx.jieba_words)
+            if len(head) == 1 and not any(e == he for _w, _s, e in toks):
+                continue  # a one-character head inside a word (控制, 体制度): no name ends here
             # split the token that straddles the head start, if any
             idx = bisect_left([s for _, s, _e in toks], hs) - 1  # the last token starting before the head
             local = list(toks)
@@ -437,7 +439,12 @@ def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
         m = after_place.match(doc.text, e)
         if m and m.start(1) not in found:
             found[m.start(1)] = (m, m.group(2) or "")
-    concept_forms = [f for r in ctx.rules.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())]
+    concept_forms = [
+        f
+        for r in ctx.rules.mention_rules
+        if r.get("kind") == "quoted" and not r.get("open")  # (an open rule proposes every quote)
+        for f in r.get("_forms", ())
+    ]
     metaphors = ctx.rules.words.get("metaphors", frozenset())
     for start in sorted(found):
         m, suffix = found[start]

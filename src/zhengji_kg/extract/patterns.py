@@ -80,7 +80,7 @@ def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
     按照市政协党组 → 市政协党组 (按照市 is no place)."""
     from .places import _scan
 
-    if not m.group("place") or re.match(r"^(XX|某|X)", m.group("place")):
+    if not m.groupdict().get("place") or re.match(r"^(XX|某|X)", m.group("place")):
         return start, label
     # the place and level characters together (甘肃省天水市秦州 + 区) must be made of real places
     place = m.string[m.start("place") : m.end("level") if m.group("level") else m.end("place")]

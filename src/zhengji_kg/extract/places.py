@@ -157,3 +157,83 @@ def deictic_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mentio
             code=code,
             subtype=d.level,
         )
+
+
+@register("local_place")
+def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """Places below county level by their form (the gazetteer stops at counties): a proper name of one to
+    ``max_chars`` characters ending in a unit word (…镇, …乡, …街道, …村, …社区, …新区) — 城关镇, 白塔街道.
+    A county or city written right before it joins the name (红安县城关镇, with 城关镇 an alias). The name
+    is made of whole words (jieba's), and its first word is not a verb, adverb, preposition, conjunction,
+    pronoun or number of its sentence; which of these candidates are places the scored decision says."""
+    units = tuple(sorted(rule.get("units") or (), key=len, reverse=True))
+    if not units or not any(u in doc.text for u in units):
+        return
+    rx = re.compile("(?:" + "|".join(map(re.escape, units)) + ")")
+    max_chars = int(rule.get("max_chars", 5))
+    not_first = tuple(rule.get("not_first_classes") or ("v", "d", "p", "c", "r", "m", "q", "u", "f"))
+    generic = frozenset(rule.get("generic") or ())
+    from ..segment import tokens, word_tag
+
+    places = ctx.place_spans
+    local: dict[int, str] = {}  # end → full name of the local places found so far
+    for sent in doc.sentences:
+        if not rx.search(sent.text):
+            continue
+        toks = tokens(sent.text, ctx.jieba_words)
+        ends = {e: i for i, (_w, _s, e) in enumerate(toks)}
+        for m in rx.finditer(sent.text):
+            j = ends.get(m.end())
+            if j is None:
+                continue  # the unit word ends inside a word (乡村振兴): no name ends here
+            # the name's own words, walking left: from the word the unit ends (城关镇), or from the word before a
+            # unit that is a word of its own (白塔|街道)
+            i = j if toks[j][1] < m.start() else j - 1
+            first = None
+            while i >= 0:
+                w, s, _e = toks[i]
+                if not _HAN_WORD.fullmatch(w) or m.start() - s > max_chars:
+                    break
+                tag = word_tag(w)
+                if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")):
+                    break
+                if word_tag(w[0]) == "r":  # 各街道, 该镇, 本村: a determiner opens the word, no name does
+                    break
+                first = i
+                i -= 1
+            if first is None:
+                continue  # a unit word with no name before it (街道, 社区), or one after a verb (落实城乡)
+            start = toks[first][1]
+            name = sent.text[start : m.end()]
+            if name in generic or name[:-len(m.group())] in generic:
+                continue
+            a, b = sent.start + start, sent.start + m.end()
+            # a place ending right before it (红安县|城关镇, 城关镇|张家畈村) is its parent: the key is the full
+            # name, the mention covers its own words (the parent keeps its own mention)
+            parent = local.get(a) or next((doc.text[ps:pe] for ps, pe in places if pe == a), None)
+            key = parent + name if parent else name
+            local[b] = key
+            yield Mention(type="place", surface=name, key=key, start=a, end=b, rule=rule["id"], aliases=(name,))
+
+
+_HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@register("place_body")
+def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """A body named by the place it belongs to and a body head (次坞镇党委, 白塔街道党工委, 本溪市总工会,
+    嘉鱼县政务服务和大数据管理局): a place found before, then up to ``max_chars`` characters of nouns, then one
+    of the rule's ``heads``. Runs after the place rules (``after_places``)."""
+    heads = tuple(sorted(rule.get("heads") or (), key=len, reverse=True))
+    if not heads:
+        return
+    tail = re.compile(r"[\u4e00-\u9fff]{0,%d}?(?:%s)" % (int(rule.get("max_chars", 10)), "|".join(map(re.escape, heads))))
+    taken = ctx.org_spans
+    for ps, pe in ctx.place_spans:
+        m = tail.match(doc.text, pe)
+        if m is None or any(s <= ps < e for s, e in taken):
+            continue
+        name = doc.text[ps : m.end()]
+        if "\n" in name:
+            continue
+        yield Mention(type="organization", surface=name, key=name, start=ps, end=m.end(), rule=rule["id"])

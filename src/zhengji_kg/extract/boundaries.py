@@ -1,0 +1,61 @@
+"""Boundaries by word class: a name found by walking left from its head does not open with a preposition,
+a conjunction, an auxiliary or an adverb of its sentence (通过…, 如果…, 必须…, 要以…), nor with a verb that
+sets a mechanism up (推动…, 建立…) — whatever the word is, as jieba's word classes say. Names delimited by
+the writer (in 《》 or quotation marks, a lexicon entry) keep their words as written."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import replace
+
+from ..model import Document, Mention
+from ..segment import tokens, word_tag
+from .context import Context
+from .patterns import clean_label
+
+# jieba's classes that never open a name: p preposition, c conjunction, u auxiliary, d adverb
+NOT_OPENING = ("p", "c", "u", "d")
+# rule kinds whose left edge is found by walking, and so can take in a word of the sentence
+WALKED_KINDS = frozenset({"mechanism_head", "mechanism_coordination"})
+
+
+def opens_wrongly(word: str, triggers: frozenset[str]) -> bool:
+    """Whether a name may not start with ``word``: its class is one of ``NOT_OPENING`` (jieba's tag
+    table), or it is a verb of setting up (the rules' ``triggers``)."""
+    tag = word_tag(word)
+    return word in triggers or (bool(tag) and tag[0] in NOT_OPENING and not tag.startswith("nr"))
+
+
+def trim_openings(doc: Document, found: list[Mention], ctx: Context) -> list[Mention]:
+    """The walked mechanism names with the words that may not open a name cut from their start; a name that
+    is all such words, or is left with its head alone, is dropped."""
+    walked = {r["id"] for r in ctx.rules.mention_rules if r.get("kind") in WALKED_KINDS}
+    if not any(m.rule in walked for m in found):
+        return found
+    triggers = ctx.rules.words.get("triggers", frozenset())
+    starts = [s.start for s in doc.sentences]
+    out = []
+    for m in found:
+        if m.rule not in walked or m.start >= m.end:
+            out.append(m)
+            continue
+        i = bisect_right(starts, m.start) - 1
+        if i < 0:
+            out.append(m)
+            continue
+        sent = doc.sentences[i]
+        cut = m.start
+        for w, s, e in tokens(sent.text, ctx.jieba_words):
+            a = sent.start + s
+            if a < cut:
+                continue
+            if a > cut or sent.start + e >= m.end or not opens_wrongly(w, triggers):
+                break
+            cut = sent.start + e
+        if cut == m.start:
+            out.append(m)
+        elif m.end - cut >= 3:
+            label = clean_label(doc.text[cut : m.end])
+            key = label if m.key == m.surface else m.key
+            out.append(replace(m, start=cut, surface=label, key=key))
+    return out

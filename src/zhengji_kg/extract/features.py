@@ -1,0 +1,190 @@
+"""Features of a candidate mention, for the scored decision (``weights.py``).
+
+Every feature is a short string naming a property of the candidate's form or context — never the
+candidate's own text — so that the weights learned from one set of documents carry to others:
+
+- ``r=<rule id>``: the rule that proposed it; ``t=<type>``: its type (a per-type bias);
+- ``<type>.h1=`` its last character and, for mechanisms and bodies, ``.h2=`` its last two (the head);
+- ``.first=`` / ``.last=`` / ``.prev=`` / ``.next=``: jieba's word class of its first and last word and of
+  the words around it (a name does not open with a verb, an adverb or a preposition of its sentence),
+  ``.cut`` when an edge falls inside a word;
+- ``.quoted``, ``.titled`` (in 《》), ``.est`` (a verb of setting up or issuing just before it), ``.title``
+  (in the document's first line), ``.lex`` (a lexicon entry of that type), ``.n=`` how often its key
+  recurs in the document, ``.len=`` its length, ``.inside`` / ``.holds`` (nested in, or holding, a
+  candidate of its type), ``.ov=<type>`` (overlapping a candidate of another type), ``.code=<level>`` for a
+  place the gazetteer knows.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import Counter
+
+from ..model import Document, Mention
+from ..segment import tokens, word_tag
+from .context import Context
+
+_COARSE = {"ns": "ns", "nr": "nr", "nt": "nt", "nz": "nz", "vn": "vn", "eng": "eng"}
+_PUNCT_NAMES = {
+    "“": "q",
+    "”": "q",
+    '"': "q",
+    "《": "b",
+    "》": "b",
+    "，": "comma",
+    ",": "comma",
+    "、": "enum",
+    "：": "colon",
+    ":": "colon",
+    "；": "semi",
+    "（": "paren",
+    "(": "paren",
+    "）": "paren",
+    ")": "paren",
+}
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9０-９]")
+# place levels by the shape of a GB/T 2260 code (六位: 省 xx0000, 市 xxxx00, 县 xxxxxx)
+_LEN_BUCKETS = ((2, "2"), (4, "3-4"), (8, "5-8"), (16, "9-16"))
+
+
+def coarse(word: str) -> str:
+    """jieba's word class of ``word``, coarsened (n, v, a, d, p, c, u, r, m, q, f …; ns/nr/nt/nz/vn kept)."""
+    tag = word_tag(word)
+    if not tag:
+        if len(word) == 1 and word in _PUNCT_NAMES:
+            return "x"
+        return "unk"
+    return _COARSE.get(tag, tag[0])
+
+
+def _edge(ch: str) -> str:
+    if not ch:
+        return "start"
+    return _PUNCT_NAMES.get(ch, "x" if not ch.isalnum() else "")
+
+
+def _len_bucket(n: int) -> str:
+    for limit, name in _LEN_BUCKETS:
+        if n <= limit:
+            return name
+    return "17+"
+
+
+def _level(code: str) -> str:
+    if not code:
+        return "none"
+    if len(code) != 6 or not code.isdigit():
+        return "other"
+    if code.endswith("0000"):
+        return "province"
+    if code.endswith("00"):
+        return "city"
+    return "county"
+
+
+def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[tuple[str, ...]]:
+    """The features of each candidate, in the order given."""
+    text = doc.text
+    sents = doc.sentences
+    starts = [s.start for s in sents]
+    first_line_end = text.find("\n")
+    first_line_end = len(text) if first_line_end < 0 else first_line_end
+    counts = Counter((m.type, m.key) for m in cands)
+    lexicon = ctx.rules.by_key
+    establish = ctx.rules.words.get("establish_cues", frozenset())
+    spans = sorted((m.start, m.end, m.type) for m in cands if m.start < m.end)
+    span_starts = [s for s, _e, _t in spans]
+    longest = max((e - s for s, e, _t in spans), default=0)
+    tok_cache: dict[int, tuple[tuple[str, int, int], ...]] = {}
+    out: list[tuple[str, ...]] = []
+    for m in cands:
+        t = m.type
+        label = m.key if m.start == m.end else m.surface
+        f = [f"t={t}", f"r={m.rule}"]
+        if label:
+            f.append(f"{t}.h1={label[-1]}")
+            if t in ("mechanism", "organization") and len(label) >= 3:
+                f.append(f"{t}.h2={label[-2:]}")
+        f.append(f"{t}.len={_len_bucket(len(label))}")
+        f.append(f"{t}.n={min(counts[(t, m.key)], 3)}")
+        if (t, m.key) in lexicon:
+            f.append(f"{t}.lex")
+        if _LATIN_OR_DIGIT.search(label):
+            f.append(f"{t}.alnum")
+        if m.start == m.end:  # from the metadata, not the text
+            f.append(f"{t}.meta")
+            out.append(tuple(f))
+            continue
+        if m.end <= first_line_end:
+            f.append(f"{t}.title")
+        before = text[m.start - 1] if m.start else ""
+        after = text[m.end] if m.end < len(text) else ""
+        if before in "“\"" and after in "”\"":
+            f.append(f"{t}.quoted")
+        if before == "《" or (m.end < len(text) and after == "》"):
+            f.append(f"{t}.titled")
+        i = bisect_right(starts, m.start) - 1
+        if i >= 0:
+            sent = sents[i]
+            toks = tok_cache.get(sent.start)
+            if toks is None:
+                toks = tok_cache[sent.start] = tokens(sent.text, ctx.jieba_words)
+            f.extend(_word_class_features(t, toks, m.start - sent.start, m.end - sent.start))
+            clause = sent.text[max(0, m.start - sent.start - 8) : m.start - sent.start]
+            if any(v in clause for v in establish):
+                f.append(f"{t}.est")
+        else:
+            f.append(f"{t}.prev={_edge(before)}")
+        f.extend(_overlaps(m, spans, span_starts, longest))
+        if t == "place":
+            f.append(f"place.code={_level(m.code)}")
+        out.append(tuple(f))
+    return out
+
+
+def _word_class_features(t: str, toks: tuple[tuple[str, int, int], ...], a: int, b: int) -> list[str]:
+    """Word classes at the candidate's edges and around it, from the sentence's tokens (offsets in it)."""
+    f: list[str] = []
+    tok_starts = [s for _w, s, _e in toks]
+    i = bisect_right(tok_starts, a) - 1
+    j = bisect_right(tok_starts, b - 1) - 1 if b > a else i
+    if i < 0 or j < 0:
+        return f
+    w0, s0, _e0 = toks[i]
+    wl, _sl, el = toks[j]
+    if s0 != a:
+        f.append(f"{t}.cut")
+    if el != b:
+        f.append(f"{t}.endcut")
+    f.append(f"{t}.first={coarse(w0)}")
+    f.append(f"{t}.last={coarse(wl)}")
+    if i > 0:
+        pw = toks[i - 1][0]
+        f.append(f"{t}.prev={_PUNCT_NAMES.get(pw, coarse(pw)) if len(pw) == 1 else coarse(pw)}")
+    else:
+        f.append(f"{t}.prev=start")
+    if j + 1 < len(toks):
+        nw = toks[j + 1][0]
+        f.append(f"{t}.next={_PUNCT_NAMES.get(nw, coarse(nw)) if len(nw) == 1 else coarse(nw)}")
+    else:
+        f.append(f"{t}.next=end")
+    return f
+
+
+def _overlaps(m: Mention, spans: list[tuple[int, int, str]], starts: list[int], longest: int) -> list[str]:
+    """How the candidate lies against the others (sorted by start): only those that can reach it are read."""
+    f: list[str] = []
+    lo, hi = bisect_left(starts, m.start - longest), bisect_left(starts, m.end)
+    for s, e, other in spans[lo:hi]:
+        if e <= m.start or (s, e, other) == (m.start, m.end, m.type):
+            continue
+        if other != m.type:
+            f.append(f"{m.type}.ov={other}")
+        elif s <= m.start and m.end <= e:
+            f.append(f"{m.type}.inside")
+        elif m.start <= s and e <= m.end:
+            f.append(f"{m.type}.holds")
+        else:
+            f.append(f"{m.type}.cross")
+    return sorted(set(f))
