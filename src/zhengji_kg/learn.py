@@ -117,8 +117,10 @@ def _logistic(examples: list[tuple[tuple[str, ...], int | None]], c: float, kind
     xs = [{f: 1 for f in feats} for feats, y in examples if y is not None]
     ys = [y for _f, y in examples if y is not None]
     if len(set(ys)) < 2:
-        raise TrainError(f"the {kind} candidates of these documents are all {'right' if ys and ys[0] else 'wrong'}"
-                         " by the gold: nothing to learn from (annotate more documents)")
+        raise TrainError(
+            f"the {kind} candidates of these documents are all {'right' if ys and ys[0] else 'wrong'}"
+            " by the gold: nothing to learn from (annotate more documents)"
+        )
     vec = DictVectorizer(sparse=True, sort=True)
     x = vec.fit_transform(xs)
     model = LogisticRegression(C=c, solver="lbfgs", max_iter=5000)

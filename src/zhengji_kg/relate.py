@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from functools import lru_cache
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import combinations, pairwise
 
 from .model import Document, Mention, Relation, Sentence
@@ -444,7 +444,12 @@ def issuer_lines(doc: Document, by_sent: dict[int, list[Mention]]) -> Iterator[t
 
 
 def _issuer_relations(
-    doc: Document, mentions: list[Mention], by_sent: dict[int, list[Mention]], rule: dict, rules: RuleSet, out: Proposals
+    doc: Document,
+    mentions: list[Mention],
+    by_sent: dict[int, list[Mention]],
+    rule: dict,
+    rules: RuleSet,
+    out: Proposals,
 ) -> None:
     """A rule of ``scope: document``: the bodies on lines of their own (``issuer_lines``) issued the
     regulation the document is — the key of its self-reference mentions."""

@@ -8,8 +8,8 @@ not a mention of its own).
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import replace
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from ..model import Document, Mention
 from ..rules import RuleSet
@@ -116,7 +116,18 @@ def _ordered(rules: list[dict]) -> list[dict]:
 
 
 def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
-    """Keep the longest mention where two of the same type overlap; drop concepts inside mechanism names."""
+    """Settle overlaps: of the mechanism names ending at one place (启动澄清正名程序, 澄清正名程序), the
+    best-scored, the longest on a tie; then the longest where two of a type overlap; concepts inside
+    mechanism names dropped."""
+    best: dict[tuple[str, int], Mention] = {}
+    for m in mentions:
+        if m.start == m.end or m.type != "mechanism":
+            continue
+        k = (m.type, m.end)
+        b = best.get(k)
+        if b is None or (m.score, m.end - m.start) > (b.score, b.end - b.start):
+            best[k] = m
+    mentions = [m for m in mentions if (m.type, m.end) not in best or best[(m.type, m.end)].start <= m.start]
     out: list[Mention] = []
     by_type: dict[str, list[Mention]] = {}
     for m in mentions:

@@ -93,6 +93,12 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     counts = Counter((m.type, m.key) for m in cands)
     lexicon = ctx.rules.by_key
     establish = ctx.rules.words.get("establish_cues", frozenset())
+    # where the lexicon's terms lie: a name that opens with a known term (澄清正名|程序) or cuts one in two
+    lex_starts: dict[int, int] = {}
+    lex_inner: set[int] = set()
+    for a, b, _surface, _entries in ctx.lexicon_hits(text):
+        lex_starts[a] = max(lex_starts.get(a, 0), b)
+        lex_inner.update(range(a + 1, b))
     spans = sorted((m.start, m.end, m.type) for m in cands if m.start < m.end)
     span_starts = [s for s, _e, _t in spans]
     longest = max((e - s for s, e, _t in spans), default=0)
@@ -118,9 +124,13 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
             continue
         if m.end <= first_line_end:
             f.append(f"{t}.title")
+        if m.start in lex_inner:
+            f.append(f"{t}.lexcut")
+        elif lex_starts.get(m.start, m.end) < m.end:
+            f.append(f"{t}.lexstart")
         before = text[m.start - 1] if m.start else ""
         after = text[m.end] if m.end < len(text) else ""
-        if before in "“\"" and after in "”\"":
+        if before in '“"' and after in '”"':
             f.append(f"{t}.quoted")
         if before == "《" or (m.end < len(text) and after == "》"):
             f.append(f"{t}.titled")

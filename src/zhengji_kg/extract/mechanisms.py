@@ -22,6 +22,10 @@ from .patterns import clean_label
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
 _CONJ = {"和", "与", "及", "、", "以及"}
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+# jieba's classes of words that never stand inside a name found by walking left: c conjunction, p
+# preposition, u auxiliary
+_CLOSED_CLASSES = frozenset("cpu")
 _QUOTE = re.compile(r"[“”\"]")
 _QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
@@ -105,6 +109,12 @@ def _walk_left(
             start = s
             i -= 1
             continue
+        if word in ("）", ")") and collected:
+            j = _open_paren(toks, i)
+            if j is not None:
+                start = toks[j][1]  # 乡镇（街道）履行职责事项清单: a short gloss in brackets is part of the name
+                i = j - 1
+                continue
         if not _NAME_CHAR.fullmatch(word) or word == "、":
             break
         if collected == 0 and word in {"落实", "推进", "执行", "转化", "运用"}:
@@ -119,6 +129,8 @@ def _walk_left(
             continue
         if word in triggers or word in mods or word in scopes or word in stops:
             break
+        if word_tag(word)[:1] in _CLOSED_CLASSES:
+            break  # a conjunction, preposition or auxiliary of the sentence (以及, 对于, 所) ends the name
         if word in openers and (i == 0 or not _NAME_CHAR.fullmatch(toks[i - 1][0])):
             break
         if word[-1] in _CLASSIFIERS and _COUNT.fullmatch(word):
@@ -131,6 +143,19 @@ def _walk_left(
         collected += 1
         i -= 1
     return start, i
+
+
+def _open_paren(toks: list[tuple[str, int, int]], close: int) -> int | None:
+    """The token opening the bracket that ``toks[close]`` closes, when what it holds is one to four
+    characters of Chinese (街道, 试行 …) right after a word: else None."""
+    j = close - 1
+    while j >= 0 and toks[j][0] not in ("（", "("):
+        if not _HAN.fullmatch(toks[j][0]) or toks[close][1] - toks[j][1] > 4:
+            return None
+        j -= 1
+    if j <= 0 or j == close - 1 or not _HAN.fullmatch(toks[j - 1][0]):
+        return None
+    return j
 
 
 def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:

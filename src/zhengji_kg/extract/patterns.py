@@ -19,7 +19,7 @@ def clean_label(s: str) -> str:
 
 
 # compiled once: these run for most names of every document (``re``'s own cache costs a lookup per call)
-_QUOTES_AND_SPACE = re.compile(r"[“”\"'‘’《》「」『』\s]")
+_QUOTES_AND_SPACE = re.compile(r"[“”\"'‘’《》〈〉<>「」『』\s]")
 _NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9、+·]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 

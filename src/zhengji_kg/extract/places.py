@@ -184,8 +184,8 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
         ends = {e: i for i, (_w, _s, e) in enumerate(toks)}
         for m in rx.finditer(sent.text):
             j = ends.get(m.end())
-            if j is None:
-                continue  # the unit word ends inside a word (乡村振兴): no name ends here
+            if j is None or toks[j][0] in generic:
+                continue  # the unit word ends inside a word (乡村振兴), or ends a common noun (乡镇, 农村)
             # the name's own words, walking left: from the word the unit ends (城关镇), or from the word before a
             # unit that is a word of its own (白塔|街道)
             i = j if toks[j][1] < m.start() else j - 1
@@ -227,7 +227,8 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     heads = tuple(sorted(rule.get("heads") or (), key=len, reverse=True))
     if not heads:
         return
-    tail = re.compile(r"[\u4e00-\u9fff]{0,%d}?(?:%s)" % (int(rule.get("max_chars", 10)), "|".join(map(re.escape, heads))))
+    reach = int(rule.get("max_chars", 10))
+    tail = re.compile(f"[\u4e00-\u9fff]{{0,{reach}}}?(?:" + "|".join(map(re.escape, heads)) + ")")
     taken = ctx.org_spans
     for ps, pe in ctx.place_spans:
         m = tail.match(doc.text, pe)
