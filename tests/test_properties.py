@@ -175,3 +175,52 @@ def test_clause_before_a_mention_is_the_last_piece_split_by_clause_marks(text: s
 
     before = text[:cut] if cut > 0 else ""
     assert clause_before(text, cut) == (_CLAUSE.split(before)[-1] if before else "")
+
+
+# ---------------------------------------------------------------- names found by walking left (issue 28)
+
+_WALKED = frozenset({"mechanism.head-suffix", "mechanism.coordination"})
+
+
+def _closed_class_words() -> list[str]:
+    """Two-character words of jieba's dictionary that may not open a name (preposition, conjunction,
+    auxiliary, adverb, time word), and the rules' verbs of setting up."""
+    from zhengji_kg.extract.boundaries import NOT_OPENING
+    from zhengji_kg.segment import word_tags
+
+    words = sorted(w for w, t in word_tags().items() if len(w) == 2 and t[:1] in NOT_OPENING and not t.startswith("nr"))
+    return words[::40] + sorted(RULES.words["triggers"])
+
+
+OPENERS = _closed_class_words()
+NOUNS = ["干部", "实绩", "考核", "评价", "项目", "事项", "信息", "基层", "村级", "履职", "数据", "档案", "队伍", "责任"]
+HEADS = ["机制", "制度", "清单", "台账", "平台", "办法", "体系", "档案", "程序", "系统"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    subject=st.sampled_from(["县里", "区委组织部", "各地", "我们", "该镇", ""]),
+    opener=st.sampled_from(OPENERS),
+    core=st.lists(st.sampled_from(NOUNS), min_size=1, max_size=3),
+    head=st.sampled_from(HEADS),
+)
+def test_no_walked_mechanism_name_opens_with_a_closed_class_word_or_a_setting_up_verb(
+    proposing, subject: str, opener: str, core: list[str], head: str
+) -> None:
+    """Whatever word of those classes stands before it, a name found by walking left from its head does
+    not start with such a word of its sentence: the name's first word, as jieba cuts the sentence (分时 may
+    be cut 分|时 there), is checked."""
+    from zhengji_kg import extract_document
+    from zhengji_kg.extract.boundaries import opens_wrongly
+    from zhengji_kg.model import Document
+    from zhengji_kg.segment import tokens
+
+    text = f"{subject}{opener}{''.join(core)}{head}。"
+    doc = extract_document(Document(id="p", path="p", text=text, original_text=text), proposing)
+    triggers = RULES.words["triggers"]
+    toks = tokens(text, ())
+    for m in doc.mentions:
+        if m.type != "mechanism" or m.rule not in _WALKED:
+            continue
+        first = next((w for w, s, e in toks if s <= m.start < e), "")
+        assert not opens_wrongly(first, triggers), (text, m.surface, first)

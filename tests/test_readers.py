@@ -282,3 +282,25 @@ def test_build_of_a_folder_of_pages_and_pdfs(tmp_path: Path) -> None:
     assert "正确政绩观" in labels["Concept"]
     assert not any(k.endswith("提供制度") for k in labels["Mechanism"])
     assert "中共三明市委组织部" in labels["Organization"]
+
+
+def test_short_article_page_leaves_its_furniture_out(extract) -> None:
+    """Issue 28: a two-paragraph article on a GBK page with a bar of five cities, two related headlines and a
+    copyright footer — trafilatura keeps such a page whole; none of the furniture may become text, or
+    entities."""
+    paragraphs = [
+        "三明市近日推行干部实绩档案，把干部在重点项目中的表现逐项记入档案。",
+        "市委组织部表示，这一做法引导干部树立正确政绩观。",
+    ]
+    raw = makedocs.news_page("gbk", paragraphs=paragraphs).replace(
+        b"</body>", "<div class='bottom'>版权所有：海峡示例网 闽ICP备00000000号</div></body>".encode("gbk")
+    )
+    doc = doc_of("short.html", raw, extract)
+    for para in paragraphs:
+        assert para in doc.text
+    furnitures = ("福州", "厦门", "泉州", "漳州", "相关阅读", "干部考核数据平台", "重点项目攻坚激励机制", "版权所有")
+    for furniture in furnitures:
+        assert furniture not in doc.text, furniture
+    assert keys(doc, "place") <= {"三明市", "福建省"}
+    assert keys(doc, "mechanism") == {"干部实绩档案"}
+    assert not any("no main text" in n for n in doc.notes)

@@ -970,7 +970,8 @@ def explain(
             why("mention", why_m.get((m.type, m.start, m.end, m.rule)))
         for m, f in dropped:
             score = w.score("mention", f)
-            click.echo(f"  ✗ {m.type:<11}{m.surface}  [{m.start}:{m.end}]  {m.rule}  score {score:+.2f} (rejected)")
+            fate = "lost to an overlapping name" if w.keeps("mention", score) else "rejected"
+            click.echo(f"  ✗ {m.type:<12} {m.surface}  [{m.start}:{m.end}]  {m.rule}  score {score:+.2f} ({fate})")
             why("mention", f)
         for r in rs:
             click.echo(
@@ -983,6 +984,6 @@ def explain(
                     r, f = p.relation, why_r[k]
                     click.echo(
                         f"  ✗ {r.subject[1]} —{r.predicate}→ {r.object[1]}  {r.rule}  "
-                        f"score {w.score('relation', f):+.2f} (rejected)"
+                        f"score {w.score('relation', f):+.2f} (rejected; proposed by {', '.join(p.rules)})"
                     )
                     why("relation", f)

@@ -13,8 +13,8 @@ from ..segment import tokens, word_tag
 from .context import Context
 from .patterns import clean_label
 
-# jieba's classes that never open a name: p preposition, c conjunction, u auxiliary, d adverb
-NOT_OPENING = ("p", "c", "u", "d")
+# jieba's classes that never open a name: p preposition, c conjunction, u auxiliary, d adverb, t time word
+NOT_OPENING = ("p", "c", "u", "d", "t")
 # rule kinds whose left edge is found by walking, and so can take in a word of the sentence
 WALKED_KINDS = frozenset({"mechanism_head", "mechanism_coordination"})
 

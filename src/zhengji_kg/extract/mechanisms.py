@@ -23,9 +23,9 @@ from .patterns import clean_label
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
 _CONJ = {"和", "与", "及", "、", "以及"}
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
-# jieba's classes of words that never stand inside a name found by walking left: c conjunction, p
-# preposition, u auxiliary
-_CLOSED_CLASSES = frozenset("cpu")
+# jieba's classes of words that never stand inside a name found by walking left: c conjunction, u auxiliary
+# (not p: a preposition's phrase can be part of a name, 干部政绩情况及时向组织部门报告机制)
+_CLOSED_CLASSES = frozenset("cu")
 _QUOTE = re.compile(r"[“”\"]")
 _QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
@@ -130,7 +130,7 @@ def _walk_left(
         if word in triggers or word in mods or word in scopes or word in stops:
             break
         if word_tag(word)[:1] in _CLOSED_CLASSES:
-            break  # a conjunction, preposition or auxiliary of the sentence (以及, 对于, 所) ends the name
+            break  # a conjunction or auxiliary of the sentence (以及, 所) ends the name
         if word in openers and (i == 0 or not _NAME_CHAR.fullmatch(toks[i - 1][0])):
             break
         if word[-1] in _CLASSIFIERS and _COUNT.fullmatch(word):

@@ -60,6 +60,8 @@ def read(raw: bytes, suffix: str) -> Extracted:
     notes = list(decoded.notes)
     tree = load_html(decoded.text)
     tags = _meta_tags(tree) if tree is not None else {}  # before trafilatura, which prunes the tree it is given
+    if tree is not None:
+        strip_furniture(tree)
     found = main_text(tree, tags) if tree is not None else None
     if found is not None:
         found.notes[:0] = notes
@@ -113,6 +115,50 @@ def main_text(tree: Any, tags: dict[str, str]) -> Extracted | None:
     if title and not text.lstrip().startswith(title):
         text = f"{title}\n{text}"  # the heading is the document's first line, as in the other formats
     return Extracted(text, meta)
+
+
+# what a footer says (版权所有 …, 京ICP备 …, 主办单位: …): a short block saying it is not the article
+_FOOTER = re.compile(r"版权所有|Copyright|©|ICP备|ICP证|公网安备|技术支持|主办单位|承办单位|联系我们|网站地图")
+_BLOCKS = ("div", "ul", "ol", "dl", "table", "section", "aside", "p", "td", "span")
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_LINK_SHARE = 0.6  # a block whose text is mostly link text is a list of links: navigation, related reading
+
+
+def strip_furniture(tree: Any) -> None:
+    """Take the page furniture out of ``tree`` before the article is looked for, whatever the length of
+    the article: blocks whose text is mostly the text of links (a bar of cities, a related-reading list)
+    and short blocks that say what a footer says (版权所有, ICP备). trafilatura leaves them out of a long
+    article, but on a page whose article is two paragraphs it keeps the page whole; so does the fallback.
+    A block that holds a sentence of its own (not link text) is never taken out."""
+    drop = []
+    for el in tree.iter(*_BLOCKS):
+        text = el.text_content().strip()
+        words = len(_WORD.findall(text))  # characters of words: separators (|, ·, spaces) do not count
+        if not words:
+            continue
+        own = text
+        for piece in (a.text_content() for a in el.iter("a")):
+            own = own.replace(piece, "", 1)
+        if _SENTENCE.search(own):
+            continue
+        linked = words - len(_WORD.findall(own))
+        if linked >= _LINK_SHARE * words or (words < 200 and _FOOTER.search(text)):
+            drop.append(el)
+    dropped: set[Any] = set()
+    for el in drop:
+        if any(a in dropped for a in el.iterancestors()):
+            continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        tail, prev = el.tail, el.getprevious()
+        parent.remove(el)  # its tail (the text after it) is the parent's: kept where it stood
+        if tail and tail.strip():
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        dropped.add(el)
 
 
 _TAG_KEYS = {
