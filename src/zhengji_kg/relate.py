@@ -24,6 +24,7 @@ S_MARK, O_MARK = PLACEHOLDERS["{S}"], PLACEHOLDERS["{O}"]
 COOCCURRENCE_RULE = "relatedTo.same-sentence"
 COOC_TYPES = ("concept", "mechanism")
 MAX_STATED_MENTIONS = 40
+_LEVEL_ENDS = "省市州盟县区旗"  # the characters that close a level of a place's full name
 NEARBY_SENTENCES = 2  # a relation's other end may stand this many sentences before, in the paragraph
 _CLAUSE = re.compile(r"[，,；;。！？!?：:]")
 _SCOPING_MOODS = ("required", "encouraged")  # a modal after the subject scopes all its clauses
@@ -191,16 +192,22 @@ def _paragraph_relations(
             _add(out, s, rule, place, sent, modality(sent, s, rules))
 
 
-def _name_relations(sent: Sentence, ms: list[Mention], rule: dict, rules: RuleSet, out: Proposals) -> None:
+def _name_relations(
+    sent: Sentence, ms: list[Mention], rule: dict, rules: RuleSet, out: Proposals, named: dict[str, Mention]
+) -> None:
     """A rule of ``scope: name``: the object opens the subject's own name (抚州市容错免责办法 → 抚州市), for
-    subjects whose name ends with one of the rule's ``heads``."""
+    subjects whose name ends with one of the rule's ``heads`` — a mention of the sentence, or else an object
+    the document names elsewhere (``named``: surface → mention) whose surface opens the name."""
     heads = tuple(rule.get("heads") or ())
     for s in ms:
         if s.type != rule["subject"] or not s.key.endswith(heads):
             continue
-        for o in ms:
-            if o.type == rule["object"] and o.start == s.start and o.end < s.end:
-                _add(out, s, rule, o, sent, modality(sent, s, rules))
+        inside = [o for o in ms if o.type == rule["object"] and o.start == s.start and o.end < s.end]
+        if not inside:
+            opener = max((w for w in named if s.surface.startswith(w) and len(w) < len(s.surface)), key=len, default="")
+            inside = [named[opener]] if opener else []
+        for o in inside:
+            _add(out, s, rule, o, sent, modality(sent, s, rules))
 
 
 def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
@@ -333,8 +340,19 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
     home = document_place(doc, mentions) if home_rules else None
     near_rules = [r for r in rules.relation_rules if r.get("scope") == "nearby"]
     recent: list[tuple[Sentence, list[Mention]]] = []  # the sentences just before, in the same paragraph
+    name_rules = [r for r in rules.relation_rules if r.get("scope") == "name"]
+    named: dict[str, dict[str, Mention]] = {}  # object type → surface → its first mention, for names opening with it
+    for m in mentions:
+        forms = [m.surface]
+        if m.type == "place":  # 岳阳县毛田镇 is also named by its lowest level alone: 毛田镇…办法
+            forms += [m.surface[i + 1 :] for i, ch in enumerate(m.surface[:-2]) if ch in _LEVEL_ENDS]
+        for w in forms:
+            if len(w) >= 2:
+                named.setdefault(m.type, {}).setdefault(w, m)
     for sent, ms in _sentences(doc):
         _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
+        for rule in name_rules:
+            _name_relations(sent, ms, rule, rules, out, named.get(rule["object"], {}))
         recent = [(x, xs) for x, xs in recent if x.paragraph == sent.paragraph][-NEARBY_SENTENCES:]
         for rule in near_rules:
             for s in ms:
@@ -348,7 +366,7 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
         if home is not None:
             for rule in home_rules:
                 for s in ms:
-                    if s.type == rule["subject"] and s.start > home.end:
+                    if s.type == rule["subject"] and (s.start > home.end or s.end <= home.start):
                         out.add(s, home, rule["relation"], rule["id"], sent, modality(sent, s, rules), True)
         if len(ms) < 2 or len(ms) > MAX_STATED_MENTIONS:
             # a "sentence" naming dozens of entities is a list or a run-on line, not a statement: pairing every
@@ -359,8 +377,6 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
         for m in ms:
             of_type.setdefault(m.type, []).append(m)
         for rule in rules.relation_rules:
-            if rule.get("scope") == "name":
-                _name_relations(sent, ms, rule, rules, out)
             if rule.get("scope") and rule not in pair_rules:
                 continue
             subs = of_type.get(rule["subject"], ())
@@ -379,10 +395,38 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
                     first, last = (s, o) if s.start < o.start else (o, s)
                     mood = modality(sent, first, rules, last)
                     out.add(s, o, pred, rule["id"], sent, mood, rule in pair_rules)
+    adjacent_rules = [r for r in rules.relation_rules if r.get("scope") == "adjacent"]
+    if adjacent_rules:
+        _adjacent_relations(doc, by_sent, adjacent_rules, rules, out)
     for rule in rules.relation_rules:
         if rule.get("scope") == "document":
             _issuer_relations(doc, mentions, by_sent, rule, rules, out)
     return out
+
+
+def _adjacent_relations(
+    doc: Document, by_sent: dict[int, list[Mention]], adjacent_rules: list[dict], rules: RuleSet, out: Proposals
+) -> None:
+    """Rules of ``scope: adjacent``: the pattern read over two adjacent sentences of one paragraph as one
+    span (第一条 为……落实X……。根据……，制定本办法。), the subject in the second, the object in the first."""
+    prev: Sentence | None = None
+    for sent in doc.sentences:
+        if prev is not None and prev.paragraph == sent.paragraph:
+            span = Sentence(prev.start, sent.end, doc.text[prev.start : sent.end], sent.paragraph)
+            firsts = by_sent.get(prev.start, [])
+            seconds = by_sent.get(sent.start, [])
+            ms = firsts + seconds
+            if 2 <= len(ms) <= MAX_STATED_MENTIONS:
+                for rule in adjacent_rules:
+                    for s in seconds:
+                        if s.type != rule["subject"]:
+                            continue
+                        for o in firsts:
+                            if o.type != rule["object"] or o.key == s.key:
+                                continue
+                            if rule["_pattern"].search(abstract(span, ms, s, o)):
+                                out.add(s, o, rule["relation"], rule["id"], span, modality(span, o, rules, s))
+        prev = sent
 
 
 def document_place(doc: Document, mentions: list[Mention]) -> Mention | None:
@@ -454,12 +498,22 @@ def _issuer_relations(
     """A rule of ``scope: document``: the bodies on lines of their own (``issuer_lines``) issued the
     regulation the document is — the key of its self-reference mentions."""
     own_rules = {r["id"] for r in rules.mention_rules if r.get("kind") == SELF_REFERENCE_KIND}
-    own = next((m for m in mentions if m.rule in own_rules and m.type == rule["subject"]), None)
-    if own is None:
+    own = [m for m in mentions if m.rule in own_rules and m.type == rule["subject"]][:1]
+    issued = rule.get("_issued")
+    if issued is not None:  # what a notice issues: 现将《…》印发给你们, 关于印发《…》的通知
+        seen = {m.key for m in own}
+        for sent in doc.sentences:
+            ms = by_sent.get(sent.start, [])
+            for s in ms:
+                if s.type == rule["subject"] and s.key not in seen and issued.search(abstract(sent, ms, s, None)):
+                    seen.add(s.key)
+                    own.append(s)
+    if not own:
         return
     for sent, orgs in issuer_lines(doc, by_sent):
         for m in orgs:
-            _add(out, own, rule, m, sent, "reported")
+            for s in own:
+                _add(out, s, rule, m, sent, "reported")
 
 
 def _add(out: Proposals, s: Mention, rule: dict, o: Mention, sent: Sentence, mood: str) -> None:

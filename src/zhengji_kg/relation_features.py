@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .relate import Proposal
 
 _CLAUSE = re.compile(r"[，,；;：:]")
+_GENERIC = ("cooccurrence", "nearby", "document-place")
 _DIST = ((0, "0"), (2, "1-2"), (8, "3-8"), (20, "9-20"), (60, "21-60"))
 
 
@@ -64,9 +65,14 @@ def _features(
     s, o = p.subj, p.obj
     sent = r.sentence
     f = [f"p={pred}"]
-    f.extend(f"r={rid}" for rid in sorted(p.rules))
-    kinds = sorted({scopes.get(rid, "pattern") for rid in p.rules})
+    # a pair that a rule of a stated form proposed is weighed by that rule, not by the co-occurrence that
+    # every stated pair also is: the generic proposers' features describe pairs that only stand together
+    rids = sorted(p.rules) if p.generic else sorted(r for r in p.rules if scopes.get(r, "pattern") not in _GENERIC)
+    f.extend(f"r={rid}" for rid in rids)
+    kinds = sorted({scopes.get(rid, "pattern") for rid in rids})
     f.extend(f"{pred}.scope={k}" for k in kinds)
+    if not p.generic:
+        f.append("stated")
     f.append(f"{pred}.srule={s.rule}")
     f.append(f"{pred}.orule={o.rule}")
     if o.type == "place":

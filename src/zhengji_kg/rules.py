@@ -187,7 +187,7 @@ def _check_rules(path: Path, data: Any, text: str) -> tuple[list[dict], list[dic
             rtype = rule.get("type") or rule.get("subject")
             if section == "mentions" and rtype not in ENTITY_TYPES:
                 raise RuleError(f"{where}: rule {rid}: type must be one of {', '.join(ENTITY_TYPES)}")
-            for key in ("pattern", "topic", "tail"):
+            for key in ("pattern", "topic", "tail", "issued"):
                 if key in rule and section == "relations" and re.search(r"\[[^\]]*\{X\}", str(rule[key])):
                     raise RuleError(f"{where}: rule {rid}: {{X}} cannot stand inside [...]; list {{C}}{{M}}{{P}}{{G}}")
                 if key in rule:

@@ -58,9 +58,10 @@ def trim_openings(doc: Document, found: list[Mention], ctx: Context) -> list[Men
             if a != cut or e >= m.end or not opens_wrongly(w, triggers):
                 break
             cut = e
-        if m.end - cut < 3:
-            continue
-        out.append(_cut(doc, m, cut))
+        if cut == m.start:
+            out.append(m)
+        elif m.end - cut >= 3:  # (a coordinated name's span is its own words: 激励|和容错纠错机制)
+            out.append(_cut(doc, m, cut))
     return out
 
 
