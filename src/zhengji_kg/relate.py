@@ -189,7 +189,7 @@ def _paragraph_relations(
         for s in ms:
             if s.type != rule["subject"] or not rule["_pattern"].search(abstract(sent, ms, s, None)):
                 continue
-            _add(out, s, rule, place, sent, modality(sent, s, rules))
+            _add(out, s, rule, place, sent, (sent, s, None))
 
 
 def _name_relations(
@@ -207,7 +207,7 @@ def _name_relations(
             opener = max((w for w in named if s.surface.startswith(w) and len(w) < len(s.surface)), key=len, default="")
             inside = [named[opener]] if opener else []
         for o in inside:
-            _add(out, s, rule, o, sent, modality(sent, s, rules))
+            _add(out, s, rule, o, sent, (sent, s, None))
 
 
 def mention_modalities(doc: Document, rules: RuleSet) -> list[Mention]:
@@ -249,18 +249,24 @@ def rules_alone(rules: RuleSet) -> Weights:
 class Proposal:
     """A candidate relation: the first rule that proposed it and every other rule that did too."""
 
-    relation: Relation
+    relation: Relation  # its modality is worked out for the kept ones only (``mood``)
     subj: Mention
     obj: Mention
     rules: list[str]
     generic: bool = False  # proposed only by rules of co-occurrence (scope cooccurrence, nearby, document-place)
+    mood: Mood = "reported"
+
+
+# how a proposal's sentence takes it: the modality itself, or what ``modality`` needs to work it out
+# (sentence, first mention, last mention) — only for the proposals the decision keeps
+Mood = str | tuple[Sentence, Mention, Mention | None]
 
 
 class Proposals(dict):
     """(subject, predicate, object, sentence start) → ``Proposal``, in the order they were proposed."""
 
     def add(
-        self, s: Mention, o: Mention, pred: str, rule_id: str, sent: Sentence, mood: str, generic: bool = False
+        self, s: Mention, o: Mention, pred: str, rule_id: str, sent: Sentence, mood: Mood, generic: bool = False
     ) -> None:
         """Propose ``s pred o`` stated by ``sent``. A ``generic`` proposer (a pair that only stands together)
         gives the evidence its rule id only where no rule of a stated form proposed the relation too."""
@@ -268,12 +274,12 @@ class Proposals(dict):
         k = ((a.type, a.key), pred, (b.type, b.key), sent.start)
         p = self.get(k)
         if p is None:
-            self[k] = Proposal(Relation(k[0], pred, k[2], sent, rule_id, mood), s, o, [rule_id], generic)
+            self[k] = Proposal(Relation(k[0], pred, k[2], sent, rule_id), s, o, [rule_id], generic, mood)
         elif rule_id not in p.rules:
             p.rules.append(rule_id)
             if p.generic and not generic:  # the evidence names the rule of the stated form
-                p.relation = Relation(k[0], pred, k[2], sent, rule_id, mood)
-                p.subj, p.obj, p.generic = s, o, False
+                p.relation = Relation(k[0], pred, k[2], sent, rule_id)
+                p.subj, p.obj, p.generic, p.mood = s, o, False, mood
 
 
 def relate(doc: Document, rules: RuleSet, weights: Weights | None = None) -> list[Relation]:
@@ -291,7 +297,8 @@ def decide_relations(
     for (k, p), f in zip(props.items(), feats, strict=True):
         score = weights.score("relation", f)
         if weights.keeps("relation", score):
-            out[k] = replace(p.relation, score=round(score, 4))
+            mood = p.mood if isinstance(p.mood, str) else modality(p.mood[0], p.mood[1], rules, p.mood[2])
+            out[k] = replace(p.relation, score=round(score, 4), modality=mood)
     stated: dict[int, set[frozenset]] = {}
     for k, r in out.items():
         stated.setdefault(k[3], set()).add(frozenset((r.subject, r.object)))
@@ -361,13 +368,13 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
                 for _x, xs in recent:
                     for o in xs:
                         if o.type == rule["object"] and o.key != s.key:
-                            out.add(s, o, rule["relation"], rule["id"], sent, modality(sent, s, rules), True)
+                            out.add(s, o, rule["relation"], rule["id"], sent, (sent, s, None), True)
         recent.append((sent, ms))
         if home is not None:
             for rule in home_rules:
                 for s in ms:
                     if s.type == rule["subject"] and (s.start > home.end or s.end <= home.start):
-                        out.add(s, home, rule["relation"], rule["id"], sent, modality(sent, s, rules), True)
+                        out.add(s, home, rule["relation"], rule["id"], sent, (sent, s, None), True)
         if len(ms) < 2 or len(ms) > MAX_STATED_MENTIONS:
             # a "sentence" naming dozens of entities is a list or a run-on line, not a statement: pairing every
             # subject with every object under every rule would cost its mentions to the fourth power
@@ -393,8 +400,7 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
                     if not pattern.search(abstracts(s, o)):
                         continue
                     first, last = (s, o) if s.start < o.start else (o, s)
-                    mood = modality(sent, first, rules, last)
-                    out.add(s, o, pred, rule["id"], sent, mood, rule in pair_rules)
+                    out.add(s, o, pred, rule["id"], sent, (sent, first, last), rule in pair_rules)
     adjacent_rules = [r for r in rules.relation_rules if r.get("scope") == "adjacent"]
     if adjacent_rules:
         _adjacent_relations(doc, by_sent, adjacent_rules, rules, out)
@@ -425,7 +431,7 @@ def _adjacent_relations(
                             if o.type != rule["object"] or o.key == s.key:
                                 continue
                             if rule["_pattern"].search(abstract(span, ms, s, o)):
-                                out.add(s, o, rule["relation"], rule["id"], span, modality(span, o, rules, s))
+                                out.add(s, o, rule["relation"], rule["id"], span, (span, o, s))
         prev = sent
 
 
@@ -516,6 +522,6 @@ def _issuer_relations(
                 _add(out, s, rule, m, sent, "reported")
 
 
-def _add(out: Proposals, s: Mention, rule: dict, o: Mention, sent: Sentence, mood: str) -> None:
+def _add(out: Proposals, s: Mention, rule: dict, o: Mention, sent: Sentence, mood: Mood) -> None:
     """The rule's relation from ``s`` to ``o`` stated by ``sent``, proposed."""
     out.add(s, o, rule["relation"], rule["id"], sent, mood)

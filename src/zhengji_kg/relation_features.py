@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .model import Document, Mention
@@ -40,7 +41,7 @@ def _level(code: str) -> str:
 
 def relation_features(doc: Document, props: dict, rules: RuleSet) -> list[tuple[str, ...]]:
     """The features of each proposal of ``props`` (``relate.Proposals``), in its order."""
-    cues: dict[str, tuple[str, ...]] = {k: tuple(v or ()) for k, v in (rules.rules.get("cues") or {}).items()}
+    cues = _cue_patterns(tuple((k, tuple(v or ())) for k, v in (rules.rules.get("cues") or {}).items()))
     scopes = {r["id"]: r.get("scope") or "pattern" for r in rules.relation_rules}
     first_line = doc.text.find("\n")
     first_line = len(doc.text) if first_line < 0 else first_line
@@ -53,9 +54,19 @@ def relation_features(doc: Document, props: dict, rules: RuleSet) -> list[tuple[
     return [_features(p, cues, scopes, by_sent, first_line) for p in props.values()]
 
 
+@lru_cache(maxsize=8)
+def _cue_patterns(classes: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each cue class as one pattern of its words (longest first): one search per class, not one per word."""
+    return tuple(
+        (name, re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w))))))
+        for name, words in classes
+        if words
+    )
+
+
 def _features(
     p: Proposal,
-    cues: dict[str, tuple[str, ...]],
+    cues: tuple[tuple[str, re.Pattern[str]], ...],
     scopes: dict[str, str],
     by_sent: dict[int, list[Mention]],
     first_line: int,
@@ -85,8 +96,8 @@ def _features(
     if not same:
         f.append(f"{pred}.apart")
         head = sent.text[: s.start - sent.start]
-        for name, words in cues.items():
-            if any(w in head for w in words):
+        for name, rx in cues:
+            if rx.search(head):
                 f.append(f"{pred}.shead={name}")
         if not any(m.type == o.type for m in by_sent.get(sent.start, ()) if m.end <= s.start):
             f.append(f"{pred}.noother")  # no end of the object's kind between the sentence's start and the subject
@@ -101,10 +112,10 @@ def _features(
     if _CLAUSE.search(gap):
         f.append(f"{pred}.clause")
     before = sent.text[max(0, first.start - sent.start - 10) : first.start - sent.start]
-    for name, words in cues.items():
-        if any(w in gap for w in words):
+    for name, rx in cues:
+        if rx.search(gap):
             f.append(f"{pred}.cue={name}")
-        if any(w in before for w in words):
+        if rx.search(before):
             f.append(f"{pred}.pre={name}")
     ms = by_sent.get(sent.start, [])
     between = {m.type for m in ms if first.end <= m.start and m.end <= last.start}

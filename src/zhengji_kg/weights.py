@@ -14,12 +14,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 KINDS = ("mention", "relation")
+_ZEROS = repeat(0.0)  # the default of each lookup, as many as ``map`` asks for
 FORMAT = 1
 BIAS = "bias"
 
@@ -46,9 +48,8 @@ class Weights:
         return self.mention if kind == "mention" else self.relation
 
     def score(self, kind: str, features: Iterable[str]) -> float:
-        w = self.table(kind)
-        get = w.get
-        return get(BIAS, 0.0) + sum(get(f, 0.0) for f in features)
+        get = (self.mention if kind == "mention" else self.relation).get
+        return get(BIAS, 0.0) + sum(map(get, features, _ZEROS))
 
     def contributions(self, kind: str, features: Iterable[str]) -> list[tuple[str, float]]:
         """The features that weigh, largest first in absolute value (for ``explain``)."""

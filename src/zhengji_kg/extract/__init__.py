@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 from ..model import Document, Mention
 from ..rules import RuleSet
@@ -62,10 +61,15 @@ def candidate_mentions(doc: Document, rules: RuleSet) -> tuple[list[Mention], li
 def decide_mentions(cands: list[Mention], feats: list[tuple[str, ...]], weights: Weights) -> list[Mention]:
     """The candidates the model keeps, each with its score."""
     out = []
+    cut = weights.cuts.get("mention", 0.0)
+    new = object.__new__
     for m, f in zip(cands, feats, strict=True):
         score = weights.score("mention", f)
-        if weights.keeps("mention", score):
-            out.append(replace(m, score=round(score, 4)))
+        if score >= cut:
+            kept = new(Mention)  # ``replace(m, score=…)`` at a fraction of its cost: every candidate passes here
+            kept.__dict__.update(m.__dict__)
+            kept.__dict__["score"] = round(score, 4)
+            out.append(kept)
     return out
 
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from functools import lru_cache
 
 from ..model import Document, Mention
-from ..segment import tokens, word_tag
+from ..segment import window_tokens, word_tag
 from .context import Context
 
 _COARSE = {"ns": "ns", "nr": "nr", "nt": "nt", "nz": "nz", "vn": "vn", "eng": "eng"}
@@ -48,6 +49,7 @@ _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9０-９]")
 _LEN_BUCKETS = ((2, "2"), (4, "3-4"), (8, "5-8"), (16, "9-16"))
 
 
+@lru_cache(maxsize=65536)
 def coarse(word: str) -> str:
     """jieba's word class of ``word``, coarsened (n, v, a, d, p, c, u, r, m, q, f …; ns/nr/nt/nz/vn kept)."""
     tag = word_tag(word)
@@ -92,7 +94,8 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     first_line_end = len(text) if first_line_end < 0 else first_line_end
     counts = Counter((m.type, m.key) for m in cands)
     lexicon = ctx.rules.by_key
-    establish = ctx.rules.words.get("establish_cues", frozenset())
+    establish = _alternation(ctx.rules.words.get("establish_cues", frozenset()))
+    words = ctx.jieba_words
     # where the lexicon's terms lie: a name that opens with a known term (澄清正名|程序) or cuts one in two
     lex_starts: dict[int, int] = {}
     lex_inner: set[int] = set()
@@ -102,7 +105,6 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     spans = sorted((m.start, m.end, m.type) for m in cands if m.start < m.end)
     span_starts = [s for s, _e, _t in spans]
     longest = max((e - s for s, e, _t in spans), default=0)
-    tok_cache: dict[int, tuple[tuple[str, int, int], ...]] = {}
     out: list[tuple[str, ...]] = []
     for m in cands:
         t = m.type
@@ -137,12 +139,12 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
         i = bisect_right(starts, m.start) - 1
         if i >= 0:
             sent = sents[i]
-            toks = tok_cache.get(sent.start)
-            if toks is None:
-                toks = tok_cache[sent.start] = tokens(sent.text, ctx.jieba_words)
-            f.extend(_word_class_features(t, toks, m.start - sent.start, m.end - sent.start))
-            clause = sent.text[max(0, m.start - sent.start - 8) : m.start - sent.start]
-            if any(v in clause for v in establish):
+            a = m.start - sent.start
+            # the words of the runs of text the candidate lies in, cut as the whole sentence would be
+            # (window_tokens), and often already cut by the extractor that proposed it
+            b = m.end - sent.start
+            f.extend(_word_class_features(t, sent.text, window_tokens(sent.text, a, b, words), a, b))
+            if establish is not None and establish.search(sent.text, max(0, a - 8), a):
                 f.append(f"{t}.est")
         else:
             f.append(f"{t}.prev={_edge(before)}")
@@ -153,33 +155,43 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     return out
 
 
-def _word_class_features(t: str, toks: tuple[tuple[str, int, int], ...], a: int, b: int) -> list[str]:
-    """Word classes at the candidate's edges and around it, from the sentence's tokens (offsets in it)."""
-    f: list[str] = []
-    tok_starts = [s for _w, s, _e in toks]
-    i = bisect_right(tok_starts, a) - 1
-    j = bisect_right(tok_starts, b - 1) - 1 if b > a else i
+@lru_cache(maxsize=16)
+def _alternation(words: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for a set of words (longest first): a search instead of a test per word."""
+    return re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w))))) if words else None
+
+
+def _word_class_features(t: str, text: str, toks: list[tuple[str, int, int]], a: int, b: int) -> list[str]:
+    """Word classes at the candidate's edges (``a``, ``b``) and around it: ``toks`` are the words of the
+    runs of ``text`` (its sentence) it lies in, with offsets into ``text``; just outside them is a mark.
+    (Reading the words off the dictionary by longest match instead was tried: slower than jieba-rs.)"""
+    starts = [s for _w, s, _e in toks]
+    i = bisect_right(starts, a) - 1
+    j = bisect_right(starts, b - 1) - 1 if b > a else i
     if i < 0 or j < 0:
-        return f
+        return []
     w0, s0, _e0 = toks[i]
     wl, _sl, el = toks[j]
+    f = [f"{t}.first={coarse(w0)}", f"{t}.last={coarse(wl)}"]
     if s0 != a:
         f.append(f"{t}.cut")
     if el != b:
         f.append(f"{t}.endcut")
-    f.append(f"{t}.first={coarse(w0)}")
-    f.append(f"{t}.last={coarse(wl)}")
     if i > 0:
-        pw = toks[i - 1][0]
-        f.append(f"{t}.prev={_PUNCT_NAMES.get(pw, coarse(pw)) if len(pw) == 1 else coarse(pw)}")
+        f.append(f"{t}.prev={_word_or_mark(toks[i - 1][0])}")
     else:
-        f.append(f"{t}.prev=start")
+        lo = toks[0][1]
+        f.append(f"{t}.prev={_word_or_mark(text[lo - 1]) if lo else 'start'}")
     if j + 1 < len(toks):
-        nw = toks[j + 1][0]
-        f.append(f"{t}.next={_PUNCT_NAMES.get(nw, coarse(nw)) if len(nw) == 1 else coarse(nw)}")
+        f.append(f"{t}.next={_word_or_mark(toks[j + 1][0])}")
     else:
-        f.append(f"{t}.next=end")
+        hi = toks[-1][2]
+        f.append(f"{t}.next={_word_or_mark(text[hi]) if hi < len(text) else 'end'}")
     return f
+
+
+def _word_or_mark(word: str) -> str:
+    return _PUNCT_NAMES.get(word, coarse(word)) if len(word) == 1 else coarse(word)
 
 
 def _overlaps(m: Mention, spans: list[tuple[int, int, str]], starts: list[int], longest: int) -> list[str]:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from ..gazetteer import gazetteer
 from ..matcher import Matcher
 from ..model import Document, Mention
+from ..segment import window_tokens, word_tag
 from . import register
 from .context import Context
 
@@ -173,26 +174,28 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     max_chars = int(rule.get("max_chars", 5))
     not_first = tuple(rule.get("not_first_classes") or ("v", "d", "p", "c", "r", "m", "q", "u", "f"))
     generic = frozenset(rule.get("generic") or ())
-    from ..segment import tokens, word_tag
-
     places = ctx.place_spans
     local: dict[int, str] = {}  # end → full name of the local places found so far
     for sent in doc.sentences:
-        if not rx.search(sent.text):
-            continue
-        toks = tokens(sent.text, ctx.jieba_words)
-        ends = {e: i for i, (_w, _s, e) in enumerate(toks)}
-        for m in rx.finditer(sent.text):
-            j = ends.get(m.end())
+        text = sent.text
+        for m in rx.finditer(text):
+            us, ue = m.span()
+            if us == 0 or not _HAN_WORD.match(text, us - 1) or text[us - 1 : ue] in generic:
+                continue  # no name before it, or a common noun (乡镇, 农村)
+            if ue < len(text) and text[us : ue + 1] in generic:
+                continue  # the unit opens a common noun (乡村振兴)
+            # the words of the run of text around it (as the whole sentence would be cut: see window_tokens)
+            toks = window_tokens(text, us, ue, ctx.jieba_words)
+            j = next((k for k, (_w, _s, e) in enumerate(toks) if e == ue), None)
             if j is None or toks[j][0] in generic:
                 continue  # the unit word ends inside a word (乡村振兴), or ends a common noun (乡镇, 农村)
             # the name's own words, walking left: from the word the unit ends (城关镇), or from the word before a
             # unit that is a word of its own (白塔|街道)
-            i = j if toks[j][1] < m.start() else j - 1
+            i = j if toks[j][1] < us else j - 1
             first = None
             while i >= 0:
                 w, s, _e = toks[i]
-                if not _HAN_WORD.fullmatch(w) or m.start() - s > max_chars:
+                if not _HAN_WORD.fullmatch(w) or us - s > max_chars:
                     break
                 tag = word_tag(w)
                 if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")):
@@ -204,10 +207,10 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             if first is None:
                 continue  # a unit word with no name before it (街道, 社区), or one after a verb (落实城乡)
             start = toks[first][1]
-            name = sent.text[start : m.end()]
-            if name in generic or name[:-len(m.group())] in generic:
+            name = text[start:ue]
+            if name in generic or name[: len(name) - (ue - us)] in generic:
                 continue
-            a, b = sent.start + start, sent.start + m.end()
+            a, b = sent.start + start, sent.start + ue
             # a place ending right before it (红安县|城关镇, 城关镇|张家畈村) is its parent: the key is the full
             # name, the mention covers its own words (the parent keeps its own mention)
             parent = local.get(a) or next((doc.text[ps:pe] for ps, pe in places if pe == a), None)
