@@ -95,6 +95,8 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     counts = Counter((m.type, m.key) for m in cands)
     lexicon = ctx.rules.by_key
     establish = _alternation(ctx.rules.words.get("establish_cues", frozenset()))
+    kinds = tuple(sorted(ctx.rules.words.get("practice_kinds", frozenset()), key=len, reverse=True))
+    critical = _alternation(ctx.rules.words.get("critical_cues", frozenset()))
     words = ctx.jieba_words
     # where the lexicon's terms lie: a name that opens with a known term (澄清正名|程序) or cuts one in two
     lex_starts: dict[int, int] = {}
@@ -132,8 +134,15 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
             f.append(f"{t}.lexstart")
         before = text[m.start - 1] if m.start else ""
         after = text[m.end] if m.end < len(text) else ""
-        if before in '“"' and after in '”"':
+        quoted = before in '“"' and after in '”"'
+        if quoted:
             f.append(f"{t}.quoted")
+            # what stands outside the quotes says what the quoted words are: a kind word after them
+            # (“…”改革, “…”的方式, “…”为载体) names a practice
+            rest = text[m.end + 1 : m.end + 6]
+            rest = rest[1:] if rest[:1] in "的为" else rest
+            if kinds and rest.startswith(kinds):
+                f.append(f"{t}.qkind")
         if before == "《" or (m.end < len(text) and after == "》"):
             f.append(f"{t}.titled")
         i = bisect_right(starts, m.start) - 1
@@ -144,13 +153,25 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
             # (window_tokens), and often already cut by the extractor that proposed it
             b = m.end - sent.start
             f.extend(_word_class_features(t, sent.text, window_tokens(sent.text, a, b, words), a, b))
+            if quoted:
+                # around a quoted name the quotation marks say nothing: the words beyond them do
+                f.extend(_beyond_quotes(t, window_tokens(sent.text, a - 1, b + 1, words), a - 1, b + 1))
             if establish is not None and establish.search(sent.text, max(0, a - 8), a):
                 f.append(f"{t}.est")
+            elif establish is not None:
+                # a verb of setting up further back in the same clause (建立了涵盖…的…平台)
+                lo = max(sent.text.rfind(c, 0, a) for c in "，,；;：:。！？\n") + 1
+                if lo < a - 8 and establish.search(sent.text, lo, a - 8 + 1):
+                    f.append(f"{t}.estfar")
+            if critical is not None and critical.search(sent.text, max(0, a - 6), a):
+                f.append(f"{t}.crit")  # 防止…, 破除…, 不搞…: what is criticised is no arrangement set up
         else:
             f.append(f"{t}.prev={_edge(before)}")
         f.extend(_overlaps(m, spans, span_starts, longest))
         if t == "place":
             f.append(f"place.code={_level(m.code)}")
+            if m.key != m.surface and not m.code:
+                f.append("place.parent")  # a place written with the one it lies in (红安县|城关镇)
         out.append(tuple(f))
     return out
 
@@ -188,6 +209,14 @@ def _word_class_features(t: str, text: str, toks: list[tuple[str, int, int]], a:
         hi = toks[-1][2]
         f.append(f"{t}.next={_word_or_mark(text[hi]) if hi < len(text) else 'end'}")
     return f
+
+
+def _beyond_quotes(t: str, toks: list[tuple[str, int, int]], a: int, b: int) -> list[str]:
+    """Word classes of the words before the opening quotation mark (at ``a``) and after the closing one
+    (at ``b - 1``); ``toks`` hold the runs of text around them."""
+    pw = next((w for w, _s, e in reversed(toks) if e <= a), "")
+    nw = next((w for w, s, _e in toks if s >= b), "")
+    return [f"{t}.qprev={_word_or_mark(pw) if pw else 'start'}", f"{t}.qnext={_word_or_mark(nw) if nw else 'end'}"]
 
 
 def _word_or_mark(word: str) -> str:

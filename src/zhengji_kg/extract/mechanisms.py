@@ -32,7 +32,9 @@ _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]�
 _CLAUSE_MARKS = "，；：,;:。！？\n"
 # a count before a name (7个政务平台, 两个容错办法, 三项): a common noun counted, or the count's own word
 _NUMERAL = "[一二三四五六七八九十两几多数百千万0-9０-９]+"
-_CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家")
+_CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家支")
+# a dated or numbered instance (2023年…, 第三期…, 第二届…) is an event of an arrangement, not part of its name
+_INSTANCE = re.compile(r"([0-9０-９]{4}年度?|第[一二三四五六七八九十百0-9０-９]+[期届次批轮季])")
 _COUNT = re.compile(_NUMERAL + "[" + "".join(sorted(_CLASSIFIERS)) + "]")
 _NUMBER = re.compile(_NUMERAL)
 _PLURAL = re.compile(r"[二三四五六七八九十两几多数百千万2-9２-９]|[0-9０-９]{2,}")
@@ -135,6 +137,10 @@ def _walk_left(
             break
         if word[-1] in _CLASSIFIERS and _COUNT.fullmatch(word):
             break
+        if word in _CLASSIFIERS and i > 0 and _NUMBER.fullmatch(toks[i - 1][0]):
+            break  # 10|支: a count written in two words
+        if _INSTANCE.search(word) or (i > 0 and _INSTANCE.fullmatch(toks[i - 1][0] + word)):
+            break
         if len(word) > 1 and word.startswith(prefixes):
             break
         if len(word) > 2 and (word[-2:] in triggers or word[:2] in mods) and word not in w["keep_whole"]:
@@ -170,6 +176,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     abstract = tuple(rule.get("abstract_ends") or ())
     words = ctx.rules.words
     min_chars = int(rule.get("min_chars", 2))
+    heads = sorted(rule.get("heads") or [], key=len, reverse=True)
     out: list[Found] = []
     for sent in doc.sentences:
         if not rx.search(sent.text):
@@ -183,8 +190,10 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             # the walk left never crosses a clause mark outside quotes: cut only that clause (see window_tokens)
             lo = 0 if quoted and quoted.start() < hs else _clause_start(sent.text, hs)
             toks = window_tokens(sent.text, lo, he, ctx.jieba_words)
-            if len(head) == 1 and not any(e == he for _w, _s, e in toks):
-                continue  # a one-character head inside a word (控制, 体制度): no name ends here
+            if not any(e == he for _w, _s, e in toks):
+                continue  # a head inside a word (控制, 体制度, 系统思维): no name ends here
+            if quoted and _inside_open_quote(sent.text, hs) and sent.text[he : he + 1] not in ("”", '"'):
+                continue  # a head inside a quotation that goes on (“考核暗度陈仓”): the quotation is the unit
             # split the token that straddles the head start, if any
             idx = bisect_left([s for _, s, _e in toks], hs) - 1  # the last token starting before the head
             local = list(toks)
@@ -208,6 +217,8 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
             q = _QUOTED_PART.search(raw)
             if q:
                 aliases.append(clean_label(q.group(1)))
+                if q.end() == len(raw) - len(head):
+                    aliases.append(clean_label(q.group(1)) + head)  # …“四位一体”制度: 四位一体制度 for short
             if "的" in raw:
                 aliases.append(clean_label(raw))
             if stop_word in words.get("references", ()):
@@ -218,7 +229,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 continue  # 7个政务平台, 两个容错办法: a common noun counted, not the name of one arrangement
             nxt = next((w for w, s_, _e in local if s_ >= he), "")
             end = he
-            if nxt == "管理" and head in ("清单", "台账"):
+            if nxt == "管理" and head.endswith(("清单", "台账", "计划", "档案", "目录")):
                 end = he + 2  # 项目清单管理: a way of managing by list is the arrangement
                 label += "管理"
             if stop_word == "各" and stop_i + 1 < len(local) and local[stop_i + 1][2] < hs:
@@ -234,9 +245,12 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 name_start, label, scoped = _unscoped(sent, name_start, end, label, ctx)
                 if scoped:
                     aliases.append(scoped)
-            ok = label not in generic and len(label) - len(head) >= min_chars and len(label) <= max_chars
+            # a chain of heads (考核|台账) is measured by its last head: 考核台账 names a ledger
+            last = next((h for h in heads if head.endswith(h)), head)
+            ok = label not in generic and len(label) - len(last) >= min_chars and len(label) <= max_chars
             ok = ok and not label.endswith(abstract)
-            if ok and end == he and nxt and _is_noun(nxt):
+            if ok and end == he and nxt and _is_noun(nxt) and nxt not in words.get("meetings", ()):
+                # (a meeting of the arrangement, …机制会议, still names it)
                 ok = False  # 制度刚性, 队伍建设: the head modifies a following noun; no name ends here
             right_single = stop_i + 1 < len(local) and local[stop_i + 1][2] == hs and len(local[stop_i + 1][0]) <= 2
             if stop_word in ("和", "与") and stop_i > 0 and right_single and label not in generic:
@@ -265,6 +279,12 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
         out.extend(_wrapped_heads(sent, ctx, generic))
     cache[key] = out
     return out
+
+
+def _inside_open_quote(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a quotation opened before it and not yet closed."""
+    opened = max(text.rfind("“", 0, pos), -1)
+    return opened >= 0 and text.rfind("”", opened, pos) < 0
 
 
 def _clause_start(text: str, pos: int) -> int:
@@ -479,7 +499,7 @@ def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
             continue
         if name.endswith(_ALL_HEADS):
             continue  # a head word of its own: the head rule names it
-        key = name + suffix if suffix in kept else name
+        key = name + suffix if suffix in kept and m.group(0)[-len(suffix) - 1] != "的" else name
         aliases = tuple(a for a in (name, name + suffix) if a != key and suffix)
         end = m.end(2) if suffix else m.end(1)
         yield Mention(
@@ -491,11 +511,12 @@ def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
 def _practice_patterns(suffixes: tuple[str, ...], verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """A quoted name with its kind word after it; and one right after a place (matched at the place's end),
     with at most a verb of introducing and 的 between, its kind word optional."""
-    name = r"[“\"]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"]"
+    # inner quotation marks (‘…’ inside a quotation) quote a name as well; 的 may stand before the kind word
+    name = r"[“\"‘]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"’]"
     kinds = "|".join(map(re.escape, suffixes)) or "(?!)"
     intro = "|".join(map(re.escape, verbs))
     return (
-        re.compile(f"{name}({kinds})"),
+        re.compile(f"{name}的?({kinds})"),
         re.compile(f"(?:{intro})?的?{name}({kinds})?" if intro else f"的?{name}({kinds})?"),
     )
 

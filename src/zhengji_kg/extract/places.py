@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from ..gazetteer import gazetteer
+from ..linescan import finditer
 from ..matcher import Matcher
 from ..model import Document, Mention
 from ..segment import window_tokens, word_tag
@@ -241,3 +242,34 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
         if "\n" in name:
             continue
         yield Mention(type="organization", surface=name, key=name, start=ps, end=m.end(), rule=rule["id"])
+
+
+@register("shared_unit")
+def shared_unit_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """Places listed by their short forms with the unit written once after the list (杨浦、嘉定等区; 安吉、
+    德清两县): each short form with the unit is a division's name. An ambiguous one is resolved by a place
+    of the document it lies in, as the gazetteer's own mentions are; otherwise it is left out."""
+    g = gazetteer()
+    known = {c for _s, _e, _n, cs in _scan(doc.text) if len(cs) == 1 for c in cs}
+    for m in finditer(rule["_pattern"], doc.text):
+        unit = m.group("unit")
+        pos = m.start("items")
+        for item in m.group("items").split("、"):
+            start, pos = pos, pos + len(item) + 1
+            codes = g.names.get(item + unit, [])
+            if len(codes) > 1:
+                codes = [c for c in codes if any(k in g.ancestors(c) for k in known)]
+            if len(codes) != 1:
+                continue
+            d = g.divisions[codes[0]]
+            yield Mention(
+                type="place",
+                surface=item,
+                key=d.label,
+                start=start,
+                end=start + len(item),
+                rule=rule["id"],
+                code=d.code,
+                subtype=d.level,
+                aliases=(item, *g.aliases(d.code)),
+            )
