@@ -234,7 +234,7 @@ def test_named_practices(run, decide) -> None:
     assert keys(doc, "mechanism") == ["放管服", "村情通"]
     assert rels(doc, "practicedIn") == [("村情通", "practicedIn", "嘉兴市")]
     assert keys(run("闽东推进“千村示范”工程。"), "mechanism") == ["千村示范工程"]
-    # every quote is a candidate name (mechanism.quoted-name); what a man says is not an arrangement
+    # what a man says is not an arrangement
     assert keys(decide("他常说“马上就办”，又说“形象工程”害人。"), "mechanism") == []
 
 
