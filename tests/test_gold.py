@@ -1,7 +1,9 @@
 """`zhengji-kg evaluate` on the development sets of real documents (../shared): the seeds, the web excerpts
-w001–w026 (issue 18's lines: a build that falls below any of them fails here, with what it missed) and the
-excerpts shared later, w027 on. Those were written after the rules and score far lower (issue 28): their
-lines are floors just under what 0.3.9 scores, so that no change makes them worse while issue 28 raises them."""
+w001–w026 (issue 18's lines: a build that falls below any of them fails here, with what it missed), the
+excerpts shared later, w027 on, and — the figure the team climbs on since issue 28 — the score cross-validated
+over all shared gold (5 folds: weights fitted on four fifths of the documents decide the fifth). The lines of
+w027 on and of the cross-validation are floors just under what 0.4.0 scores, so that no change makes them
+worse; issue 28's targets for the cross-validated figure are 0.90 / 0.85 / 0.90 / 0.85 / 0.75."""
 
 from __future__ import annotations
 
@@ -18,9 +20,12 @@ from .conftest import SHARED
 LINES = {
     "seeds": {"concept": 0.90, "mechanism": 0.90, "place": 0.90, "organization": 0.90, "relation": 0.90},
     "web": {"concept": 0.95, "mechanism": 0.85, "place": 0.90, "organization": 0.85, "relation": 0.75},
-    # 0.3.9 scores 0.78 / 0.57 / 0.83 / 0.71 / 0.33 here
-    "web-new": {"concept": 0.75, "mechanism": 0.54, "place": 0.80, "organization": 0.68, "relation": 0.30},
+    # 0.3.9 scored 0.78 / 0.57 / 0.83 / 0.71 / 0.33 here (blind: docs/quality.md); the weights of 0.4.0 are
+    # fitted on these documents too, so this is no longer a blind figure — the cross-validated one is
+    "web-new": {"concept": 0.85, "mechanism": 0.80, "place": 0.87, "organization": 0.85, "relation": 0.68},
 }
+# 0.4.0 scores 0.94 / 0.87 / 0.90 / 0.91 / 0.77 cross-validated over the 71 documents of seeds and web
+CROSS_VALIDATED = {"concept": 0.92, "mechanism": 0.84, "place": 0.87, "organization": 0.88, "relation": 0.74}
 # which documents of ../shared/corpus/web each line is for (by the number in w001 …)
 PARTS = {"web": range(1, 27), "web-new": range(27, 10_000)}
 ROW = re.compile(r"^(concept|mechanism|place|organization|relation)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s", re.M)
@@ -55,3 +60,17 @@ def _part(docs: Path, gold: Path, numbers: range, tmp_path: Path) -> tuple[Path,
     if not any(part_gold.iterdir()):
         pytest.skip(f"no documents of {docs} numbered {numbers.start}–{numbers.stop - 1}")
     return part_docs, part_gold
+
+
+def test_cross_validated_score_over_all_shared_gold_meets_the_lines() -> None:
+    """Issue 28's figure: `evaluate ../shared/corpus --gold ../shared/gold --folds 5`."""
+    pytest.importorskip("sklearn", reason="scikit-learn (the `train` extra) is not installed")
+    docs, gold = SHARED / "corpus", SHARED / "gold"
+    if not docs.is_dir() or not gold.is_dir():
+        pytest.skip("../shared/corpus or ../shared/gold is absent (shared/ beside the repo)")
+    result = CliRunner().invoke(main, ["evaluate", str(docs), "--gold", str(gold), "--folds", "5", "--no-details"])
+    assert result.exit_code == 0, result.output
+    assert "cross-validated: 5 folds of" in result.output
+    f1 = {t: float(f) for t, _p, _r, f in ROW.findall(result.output)}
+    below = {t: (f1[t], line) for t, line in CROSS_VALIDATED.items() if f1[t] < line}
+    assert not below, f"cross-validated F1 below the line for {below}\n{result.output}"
