@@ -484,12 +484,7 @@ def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
         m = after_place.match(doc.text, e)
         if m and m.start(1) not in found:
             found[m.start(1)] = (m, m.group(2) or "")
-    concept_forms = [
-        f
-        for r in ctx.rules.mention_rules
-        if r.get("kind") == "quoted" and not r.get("open")  # (an open rule proposes every quote)
-        for f in r.get("_forms", ())
-    ]
+    concept_forms = [f for r in ctx.rules.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())]
     metaphors = ctx.rules.words.get("metaphors", frozenset())
     for start in sorted(found):
         m, suffix = found[start]

@@ -112,8 +112,8 @@ def quoted_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
         if label in metaphors or not _NAME.fullmatch(label):
             continue
         other = ctx.rules.surface_types.get(label, frozenset())
-        if other and (rule["type"] not in other or rule.get("open")):
-            continue  # a term of another type; or, for a rule open to every quote, one its lexicon rule finds
+        if other and rule["type"] not in other:
+            continue
         if any(f.search(label) for f in forms):
             yield Mention(type=rule["type"], surface=label, key=label, start=m.start(1), end=m.end(1), rule=rule["id"])
 
