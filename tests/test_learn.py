@@ -247,3 +247,11 @@ def test_the_shipped_weights_are_what_train_fits_on_the_shared_gold(tmp_path: Pa
     assert result.exit_code == 0, result.output
     shipped = (ROOT / "ontology" / "weights.yaml").read_text(encoding="utf-8")
     assert out.read_text(encoding="utf-8") == shipped, "ontology/weights.yaml is stale: run the train command again"
+
+
+def test_explain_file_of_no_document_format_says_so(tmp_path: Path) -> None:
+    meta = tmp_path / "a.meta.yaml"
+    meta.write_text("title: 一篇\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["explain", "--file", str(meta)])
+    assert result.exit_code == 1
+    assert "is not a format zhengji-kg reads" in result.output and "Traceback" not in result.output

@@ -922,7 +922,7 @@ def explain(
       zhengji-kg explain --all "区里每季度举办一期“擂台赛”。"
     """
     from .extract import candidate_mentions
-    from .ingest import read_document, to_simplified
+    from .ingest import IngestError, read_document, to_simplified
     from .model import Document
     from .pipeline import extract_document
     from .relate import relation_candidates
@@ -930,7 +930,10 @@ def explain(
 
     rules = _rules(lexicon, weights)
     if file_:
-        doc = read_document(file_, file_.parent)
+        try:
+            doc = read_document(file_, file_.parent)
+        except IngestError as exc:
+            raise click.ClickException(f"{file_}: {exc}") from exc
     elif sentence:
         text = to_simplified(sentence)
         doc = Document(id="explain", path="-", text=text, original_text=sentence)
