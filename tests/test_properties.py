@@ -224,3 +224,27 @@ def test_no_walked_mechanism_name_opens_with_a_closed_class_word_or_a_setting_up
             continue
         first = next((w for w, s, e in toks if s <= m.start < e), "")
         assert not opens_wrongly(first, triggers), (text, m.surface, first)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("干部考核机制，。a1-“”、 \n湖州市")), min_size=1, max_size=40),
+    data=st.data(),
+)
+def test_window_tokens_widen_to_the_runs_jieba_cuts(text: str, data) -> None:
+    """``window_tokens`` widens a window to the runs of block characters around it — the same window as
+    widening it character by character — and so gives the tokens the whole text gives there."""
+    from zhengji_kg.segment import _BLOCK_CHAR, forget_tokens, tokens, window_tokens
+
+    lo = data.draw(st.integers(0, len(text)))
+    hi = data.draw(st.integers(lo, len(text)))
+    forget_tokens()
+    got = window_tokens(text, lo, hi)
+    a, b = lo, hi
+    while a > 0 and _BLOCK_CHAR.match(text[a - 1]):
+        a -= 1
+    while b < len(text) and _BLOCK_CHAR.match(text[b]):
+        b += 1
+    assert got == [(w, s + a, e + a) for w, s, e in tokens(text[a:b])]
+    whole = [t for t in tokens(text) if a <= t[1] and t[2] <= b]
+    assert [t for t in got if t[0].strip()] == [t for t in whole if t[0].strip()]

@@ -237,7 +237,7 @@ def tokens(text: str, words: Iterable[str] = ()) -> tuple[tuple[str, int, int], 
 # a character of a text block as jieba cuts it (jieba-rs counts every CJK ideograph block; jieba only
 # U+4E00–U+9FD5): a superset of both, so that a window widened to it starts and ends at a block boundary
 _BLOCK_CHAR = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1fa-zA-Z0-9+#&\\._%\\-]")
-_BLOCK_RUN = re.compile(_BLOCK_CHAR.pattern + "*")
+_BLOCK_RUNS = re.compile(_BLOCK_CHAR.pattern + "+")
 
 
 def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
@@ -247,15 +247,33 @@ def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> l
     character alone, so a window that starts and ends at a block boundary gets exactly the tokens the
     whole text would give there: the cost of a clause, not of the sentence.
     """
-    while lo > 0 and _BLOCK_CHAR.match(text[lo - 1]):
-        lo -= 1
-    hi = _BLOCK_RUN.match(text, hi).end()  # type: ignore[union-attr]  (``*`` always matches)
+    starts, ends = _block_spans(text)
+    if lo > 0:
+        j = bisect_right(starts, lo - 1) - 1  # the run of block characters holding text[lo - 1], if any
+        if j >= 0 and ends[j] > lo - 1:
+            lo = starts[j]
+    k = bisect_right(starts, hi) - 1  # the run holding text[hi], if any
+    if k >= 0 and ends[k] > hi:
+        hi = ends[k]
     return [(w, s + lo, e + lo) for w, s, e in tokens(text[lo:hi], words)]
+
+
+@lru_cache(maxsize=1024)
+def _block_spans(text: str) -> tuple[list[int], list[int]]:
+    """Where the runs of block characters of ``text`` start and end: found once per text (a sentence whose
+    candidates each ask for their window), where widening each window character by character cost more
+    than cutting it."""
+    starts, ends = [], []
+    for m in _BLOCK_RUNS.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+    return starts, ends
 
 
 def forget_tokens() -> None:
     """Drop the kept tokens: caching is per document, so a corpus of repeated sentences is not flattered."""
     _cut.cache_clear()
+    _block_spans.cache_clear()
 
 
 @lru_cache(maxsize=4096)
