@@ -188,7 +188,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             # the words of the run of text around it (as the whole sentence would be cut: see window_tokens)
             toks = window_tokens(text, us, ue, ctx.jieba_words)
             j = next((k for k, (_w, _s, e) in enumerate(toks) if e == ue), None)
-            if j is None or toks[j][0] in generic:
+            if j is None or (toks[j][1] < us and toks[j][0] in generic):
                 continue  # the unit word ends inside a word (乡村振兴), or ends a common noun (乡镇, 农村)
             # the name's own words, walking left: from the word the unit ends (城关镇), or from the word before a
             # unit that is a word of its own (白塔|街道)
@@ -198,6 +198,8 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 w, s, _e = toks[i]
                 if not _HAN_WORD.fullmatch(w) or us - s > max_chars:
                     break
+                if i < j and any(ps <= sent.start + s < pe for ps, pe in places):
+                    break  # a place found before (红安县|城关镇) is the parent, not part of the name
                 tag = word_tag(w)
                 if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")):
                     break
@@ -207,6 +209,15 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 i -= 1
             if first is None:
                 continue  # a unit word with no name before it (街道, 社区), or one after a verb (落实城乡)
+            # a place's name opens with a proper name or a word jieba does not know (城关|镇, 宁溪镇, 瓦场|街|社区):
+            # common words before it are not part of it (乡镇干部|驻村, 新时代|滨海新区), and a name made of them
+            # alone is none (误会|村, 童车|小镇, 后进村)
+            first = _proper_opening(toks, first, j, us, ue)
+            if first is None:
+                continue
+            stem = text[toks[first][1] : us]
+            if len(stem) < 2 or stem[-1] in _LEVEL_CHARS:
+                continue  # 包村, 驻村: one character is no name; 普洱市|镇: a city's name and a unit is none
             start = toks[first][1]
             name = text[start:ue]
             if name in generic or name[: len(name) - (ue - us)] in generic:
@@ -221,6 +232,24 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
 
 
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
+_LEVEL_CHARS = frozenset("省市县区州旗盟")
+_PROPER = ("ns", "nr", "nz")
+
+
+def _proper_opening(toks: list[tuple[str, int, int]], first: int, j: int, us: int, ue: int) -> int | None:
+    """The first of the words ``first``…``j`` (``j`` ends with the unit, ``us``–``ue``) that is a proper name
+    or unknown to jieba's tag table — for the word that holds the unit, what it is without it — or None."""
+    for k in range(first, j + 1):
+        w, s, _e = toks[k]
+        if k == j:
+            if s >= us:
+                return None  # only the unit is left
+            tag = word_tag(w) or word_tag(w[: len(w) - (ue - us)])
+        else:
+            tag = word_tag(w)
+        if not tag or tag.startswith(_PROPER):
+            return k
+    return None
 
 
 @register("place_body")
