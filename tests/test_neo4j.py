@@ -85,6 +85,7 @@ def test_cypher_script_runs_on_a_real_engine(exported, tmp_path: Path) -> None:
     r = conn.execute("MATCH ()-[r]->() RETURN count(r)").get_next()[0]
     assert (n, r) == _rdf_counts(g)
     row = conn.execute(
-        "MATCH (m:Mechanism)-[r:PRACTICED_IN]->(p:Place {label: '湖州市安吉县'}) RETURN m.label, r.weight, r.rules"
+        "MATCH (m:Mechanism {label: '生态产品价值实现机制'})-[r:PRACTICED_IN]->(p:Place {label: '湖州市安吉县'}) "
+        "RETURN m.label, r.weight, r.rules"
     ).get_next()
     assert row[0] == "生态产品价值实现机制" and row[1] >= 1 and row[2] == ["practicedIn.place-sets-up"]
