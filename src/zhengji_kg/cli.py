@@ -599,7 +599,7 @@ def evaluate(
             from .learn import TrainError, cross_validate, load_samples
 
             try:
-                samples = load_samples(paths, gold, rules)
+                samples = load_samples(paths, gold, rules, progress=lambda m: click.echo(m, err=True))
                 scores = cross_validate(samples, rules, gold, folds, progress=lambda m: click.echo(m, err=True))
             except TrainError as exc:
                 raise click.ClickException(str(exc)) from exc
@@ -664,7 +664,7 @@ def train(paths: tuple[Path, ...], gold: Path, out: Path, lexicon: tuple[str, ..
 
     rules = _rules(lexicon)
     try:
-        samples = load_samples(paths, gold, rules)
+        samples = load_samples(paths, gold, rules, progress=lambda m: click.echo(m, err=True))
         weights = fit(samples, rules, c, progress=lambda m: click.echo(m, err=True))
     except (TrainError, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from exc

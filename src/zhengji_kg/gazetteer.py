@@ -163,6 +163,13 @@ class Gazetteer:
         return out
 
 
+def level_of(code: str) -> str:
+    """The level of the division a place's code names (province, city, county), "" for a place without one
+    (a township, a region, an anonymised place)."""
+    d = gazetteer().divisions.get(code) if code else None
+    return d.level if d is not None else ""
+
+
 def _is_place_word(word: str) -> bool:
     """A city's short form counts only where jieba's dictionary tags it as a place name (ns)."""
     from .segment import word_tag

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from .evaluate import DocGold, Score, evaluate_documents, gold_files, mention_labels, norm
 from .extract import candidate_mentions, decide_mentions, settle_mentions
+from .ingest import IngestError, corpus_name, iter_corpus_files, read_document
 from .model import Document, Mention
-from .pipeline import build
 from .relate import decide_relations, relation_candidates
 from .relation_features import relation_features
 from .rules import RuleSet
-from .weights import KINDS, Weights
+from .segment import forget_tokens, split_sentences
+from .weights import Weights
 
 C = 0.3  # inverse regularisation strength of the logistic regression (chosen by cross-validation)
 # the scores at which candidates are kept (``Weights.cuts``): below even odds, so that what the rules propose
@@ -48,22 +49,32 @@ class Sample:
     labels: list[int | None] = field(default_factory=list)
 
 
-def load_samples(paths: Iterable[Path], gold_dir: Path, rules: RuleSet) -> list[Sample]:
-    """Build the corpus, and pair each document that has a gold file with it; candidates are proposed anew."""
+def load_samples(
+    paths: Iterable[Path], gold_dir: Path, rules: RuleSet, progress: Callable[[str], None] | None = None
+) -> list[Sample]:
+    """Each document of the corpus that has a gold file, read and cut into sentences, with the candidates
+    the rules propose in it — what the decision weighs; nothing is built. A file that cannot be read is
+    said (``progress``) and left out."""
     golds = {g.stem: g for g in (DocGold.read(f) for f in gold_files(gold_dir))}
-    kg = build(list(paths), rules, keep_text=True)
     out = []
-    for doc_id in sorted(kg.documents):
-        doc = kg.documents[doc_id]
-        g = golds.get(Path(doc_id).name)
+    for path, root in iter_corpus_files([Path(p) for p in paths]):
+        g = golds.get(path.stem)
         if g is None:
             continue
+        try:
+            doc = read_document(path, root)
+        except IngestError as exc:
+            if progress:
+                progress(f"skipped {corpus_name(path, root)}: {exc}")
+            continue
+        forget_tokens()  # (the token cache is per document, as in a build)
+        doc.sentences = split_sentences(doc.text)
         cands, feats = candidate_mentions(doc, rules)
         labels = [g.entity_label(m.type, {norm(m.key), norm(m.surface), *map(norm, m.aliases)}) for m in cands]
         out.append(Sample(doc, g, cands, feats, labels))
     if not out:
         raise TrainError(f"no document of the corpus has a gold file in {gold_dir} (matched by file stem)")
-    return out
+    return sorted(out, key=lambda s: s.doc.id)
 
 
 def _with_mentions(s: Sample, weights: Weights, rules: RuleSet) -> Document:
@@ -184,4 +195,4 @@ def _add_scores(total: dict[str, Score], scores: Mapping[str, Score]) -> None:
         acc.extras.extend(s.extras)
 
 
-__all__ = ["KINDS", "Sample", "TrainError", "cross_validate", "decide", "fit", "folds", "load_samples"]
+__all__ = ["Sample", "TrainError", "cross_validate", "decide", "fit", "folds", "load_samples"]

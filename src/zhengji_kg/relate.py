@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import combinations, pairwise
 
+from .gazetteer import level_of
 from .model import Document, Mention, Relation, Sentence
 from .relation_features import relation_features
 from .rules import PLACEHOLDERS, TYPE_MARK, RuleSet
@@ -150,12 +151,14 @@ def _clause_marks(text: str) -> list[int]:
     return [m.start() for m in _CLAUSE.finditer(text)]
 
 
-def paragraph_topics(doc: Document, mentions: list[Mention], rules: RuleSet) -> dict[int, tuple[Sentence, Mention]]:
-    """For each paragraph whose first sentence opens with a place, that place (the lowest of a chain)."""
+def paragraph_topics(
+    doc: Document, mentions: list[Mention], rules: RuleSet, by_sent: dict[int, list[Mention]]
+) -> dict[int, tuple[Sentence, Mention]]:
+    """For each paragraph whose first sentence opens with a place, that place (the lowest of a chain);
+    ``by_sent`` is ``mentions_by_sentence(doc, mentions)``."""
     rules_p = [r for r in rules.relation_rules if r.get("scope") == "paragraph"]
     out: dict[int, tuple[Sentence, Mention]] = {}
     seen: set[int] = set()
-    by_sent = mentions_by_sentence(doc, mentions)
     for sent in doc.sentences:
         if sent.paragraph in seen:
             continue
@@ -263,7 +266,12 @@ Mood = str | tuple[Sentence, Mention, Mention | None]
 
 
 class Proposals(dict):
-    """(subject, predicate, object, sentence start) → ``Proposal``, in the order they were proposed."""
+    """(subject, predicate, object, sentence start) → ``Proposal``, in the order they were proposed; and the
+    mentions of each sentence they were proposed among (``by_sent``), which features and decision read."""
+
+    def __init__(self, by_sent: dict[int, list[Mention]]) -> None:
+        super().__init__()
+        self.by_sent = by_sent
 
     def add(
         self, s: Mention, o: Mention, pred: str, rule_id: str, sent: Sentence, mood: Mood, generic: bool = False
@@ -302,7 +310,7 @@ def decide_relations(
     stated: dict[int, set[frozenset]] = {}
     for k, r in out.items():
         stated.setdefault(k[3], set()).add(frozenset((r.subject, r.object)))
-    for sent, ms in _sentences(doc):
+    for sent, ms in _sentences(doc, props.by_sent):
         first_of: dict[tuple[str, str], Mention] = {}
         for m in ms:
             if m.type in COOC_TYPES:
@@ -318,12 +326,10 @@ def decide_relations(
     return sorted(out.values(), key=lambda r: (r.sentence.start, r.predicate, r.subject, r.object))
 
 
-def _sentences(doc: Document) -> Iterator[tuple[Sentence, list[Mention]]]:
-    """Each sentence with its mentions — but a place inside an organization's name (四川省委组织部) is the
-    body's place, not a subject of its own."""
-    mentions = sorted(doc.mentions, key=lambda m: m.start)
-    orgs = [(m.start, m.end) for m in mentions if m.type == "organization"]
-    by_sent = mentions_by_sentence(doc, mentions)
+def _sentences(doc: Document, by_sent: dict[int, list[Mention]]) -> Iterator[tuple[Sentence, list[Mention]]]:
+    """Each sentence with its mentions (``by_sent``) — but a place inside an organization's name (四川省委组织部)
+    is the body's place, not a subject of its own."""
+    orgs = [(m.start, m.end) for m in doc.mentions if m.type == "organization"]
     for sent in doc.sentences:
         ms = [
             m
@@ -338,10 +344,10 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
     """Every relation a rule proposes: the patterns of ``rules.yaml`` over each sentence, a paragraph's topic
     place, a name's opening place, a document's issuers, and the pairs a sentence (or the document's own
     place) only puts together — which the scored decision weighs by their cues."""
-    out = Proposals()
     mentions = sorted(doc.mentions, key=lambda m: m.start)
-    topics = paragraph_topics(doc, mentions, rules)
     by_sent = mentions_by_sentence(doc, mentions)
+    out = Proposals(by_sent)
+    topics = paragraph_topics(doc, mentions, rules, by_sent)
     pair_rules = [r for r in rules.relation_rules if r.get("scope") == GENERIC_SCOPES[0]]
     home_rules = [r for r in rules.relation_rules if r.get("scope") == "document-place"]
     home = document_place(doc, mentions) if home_rules else None
@@ -356,7 +362,7 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
         for w in forms:
             if len(w) >= 2:
                 named.setdefault(m.type, {}).setdefault(w, m)
-    for sent, ms in _sentences(doc):
+    for sent, ms in _sentences(doc, by_sent):
         _paragraph_relations(sent, ms, topics.get(sent.paragraph), rules, out)
         for rule in name_rules:
             _name_relations(sent, ms, rule, rules, out, named.get(rule["object"], {}))
@@ -453,14 +459,11 @@ def document_place(doc: Document, mentions: list[Mention]) -> Mention | None:
     ]
     if not places:
         return None
-    return max(places, key=lambda m: (_depth(m.code), -m.start))
+    return max(places, key=lambda m: (_DEPTH.get(level_of(m.code), 4), -m.start))
 
 
-def _depth(code: str) -> int:
-    """Province 1, city 2, county 3; a place the gazetteer does not hold (a township, a village) 4."""
-    if len(code) == 6 and code.isdigit():
-        return 1 if code.endswith("0000") else 2 if code.endswith("00") else 3
-    return 4
+# the lowest level is the document's place; a place the gazetteer does not hold (a township) is lower still
+_DEPTH = {"province": 1, "city": 2, "county": 3, "": 4}
 
 
 _ISSUER_GAP = re.compile(r"[\s、，,。]*")

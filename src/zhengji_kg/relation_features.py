@@ -11,15 +11,14 @@ rule that found each end, the object's level for a place, and whether the object
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from .gazetteer import level_of
 from .model import Document, Mention
-from .rules import RuleSet
+from .rules import RuleSet, alternation
 
 if TYPE_CHECKING:
-    from .relate import Proposal
+    from .relate import Proposal, Proposals
 
 _CLAUSE = re.compile(r"[，,；;：:]")
 _GENERIC = ("cooccurrence", "nearby", "document-place")
@@ -33,40 +32,20 @@ def _dist(n: int) -> str:
     return "far"
 
 
-def _level(code: str) -> str:
-    if len(code) == 6 and code.isdigit():
-        return "province" if code.endswith("0000") else "city" if code.endswith("00") else "county"
-    return "other" if code else "none"
-
-
-def relation_features(doc: Document, props: dict, rules: RuleSet) -> list[tuple[str, ...]]:
-    """The features of each proposal of ``props`` (``relate.Proposals``), in its order."""
-    cues = _cue_patterns(tuple((k, tuple(v or ())) for k, v in (rules.rules.get("cues") or {}).items()))
+def relation_features(doc: Document, props: Proposals, rules: RuleSet) -> list[tuple[str, ...]]:
+    """The features of each proposal of ``props``, in its order."""
+    # each cue class as one pattern of its words: one search per class, not one per word
+    cues = [(k, rx) for k, v in (rules.rules.get("cues") or {}).items() if (rx := alternation(frozenset(v or ())))]
     scopes = {r["id"]: r.get("scope") or "pattern" for r in rules.relation_rules}
     first_line = doc.text.find("\n")
     first_line = len(doc.text) if first_line < 0 else first_line
-    starts = [x.start for x in doc.sentences]
-    by_sent: dict[int, list[Mention]] = {}
-    for m in doc.mentions:  # each mention under the sentence that holds it (one bisect each)
-        i = bisect_right(starts, m.start) - 1
-        if i >= 0 and m.end <= doc.sentences[i].end:
-            by_sent.setdefault(starts[i], []).append(m)
+    by_sent = props.by_sent  # each sentence's mentions, as the proposals were made among them
     return [_features(p, cues, scopes, by_sent, first_line) for p in props.values()]
-
-
-@lru_cache(maxsize=8)
-def _cue_patterns(classes: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Each cue class as one pattern of its words (longest first): one search per class, not one per word."""
-    return tuple(
-        (name, re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w))))))
-        for name, words in classes
-        if words
-    )
 
 
 def _features(
     p: Proposal,
-    cues: tuple[tuple[str, re.Pattern[str]], ...],
+    cues: list[tuple[str, re.Pattern[str]]],
     scopes: dict[str, str],
     by_sent: dict[int, list[Mention]],
     first_line: int,
@@ -87,7 +66,7 @@ def _features(
     f.append(f"{pred}.srule={s.rule}")
     f.append(f"{pred}.orule={o.rule}")
     if o.type == "place":
-        f.append(f"{pred}.olvl={_level(o.code)}")
+        f.append(f"{pred}.olvl={level_of(o.code) or 'none'}")
     if o.end <= first_line:
         f.append(f"{pred}.otitle")
     if s.end <= first_line:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,15 @@ PLACEHOLDERS = {
 }
 TYPE_MARK = {"concept": "\ue002", "mechanism": "\ue003", "place": "\ue004", "organization": "\ue005"}
 ANY_MARK = "[\ue002-\ue005]"
+
+
+@lru_cache(maxsize=64)
+def alternation(words: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for a word list of the rules (longest words first), None for an empty one: a single
+    search where a test per word would be a loop (the cue words of features, asked for every candidate)."""
+    if not words:
+        return None
+    return re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w)))))
 
 
 class RuleError(ValueError):

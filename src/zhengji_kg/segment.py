@@ -270,10 +270,21 @@ def _block_spans(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+_CLAUSE_MARK = re.compile("[，,；;：:。！？\n]")
+
+
+@lru_cache(maxsize=1024)
+def clause_marks(text: str) -> list[int]:
+    """Where the clause marks of ``text`` (a sentence) stand, in order: a name never crosses one, and every
+    candidate of the sentence asks where its clause opens (``bisect``)."""
+    return [m.start() for m in _CLAUSE_MARK.finditer(text)]
+
+
 def forget_tokens() -> None:
     """Drop the kept tokens: caching is per document, so a corpus of repeated sentences is not flattered."""
     _cut.cache_clear()
     _block_spans.cache_clear()
+    clause_marks.cache_clear()
 
 
 @lru_cache(maxsize=4096)

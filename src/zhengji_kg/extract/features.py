@@ -22,8 +22,10 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
 
+from ..gazetteer import level_of
 from ..model import Document, Mention
-from ..segment import window_tokens, word_tag
+from ..rules import alternation
+from ..segment import clause_marks, window_tokens, word_tag
 from .context import Context
 
 _COARSE = {"ns": "ns", "nr": "nr", "nt": "nt", "nz": "nz", "vn": "vn", "eng": "eng"}
@@ -45,7 +47,6 @@ _PUNCT_NAMES = {
     ")": "paren",
 }
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9０-９]")
-# place levels by the shape of a GB/T 2260 code (六位: 省 xx0000, 市 xxxx00, 县 xxxxxx)
 _LEN_BUCKETS = ((2, "2"), (4, "3-4"), (8, "5-8"), (16, "9-16"))
 
 
@@ -73,18 +74,6 @@ def _len_bucket(n: int) -> str:
     return "17+"
 
 
-def _level(code: str) -> str:
-    if not code:
-        return "none"
-    if len(code) != 6 or not code.isdigit():
-        return "other"
-    if code.endswith("0000"):
-        return "province"
-    if code.endswith("00"):
-        return "city"
-    return "county"
-
-
 def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[tuple[str, ...]]:
     """The features of each candidate, in the order given."""
     text = doc.text
@@ -94,9 +83,9 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     first_line_end = len(text) if first_line_end < 0 else first_line_end
     counts = Counter((m.type, m.key) for m in cands)
     lexicon = ctx.rules.by_key
-    establish = _alternation(ctx.rules.words.get("establish_cues", frozenset()))
+    establish = alternation(ctx.rules.words.get("establish_cues", frozenset()))
     kinds = tuple(sorted(ctx.rules.words.get("practice_kinds", frozenset()), key=len, reverse=True))
-    critical = _alternation(ctx.rules.words.get("critical_cues", frozenset()))
+    critical = alternation(ctx.rules.words.get("critical_cues", frozenset()))
     words = ctx.jieba_words
     # where the lexicon's terms lie: a name that opens with a known term (澄清正名|程序) or cuts one in two
     lex_starts: dict[int, int] = {}
@@ -160,7 +149,7 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
                 f.append(f"{t}.est")
             elif establish is not None:
                 # a verb of setting up further back in the same clause (建立了涵盖…的…平台)
-                marks = _clause_marks(sent.text)
+                marks = clause_marks(sent.text)
                 i = bisect_left(marks, a)
                 lo = marks[i - 1] + 1 if i else 0
                 if lo < a - 8 and establish.search(sent.text, lo, a - 8 + 1):
@@ -171,26 +160,11 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
             f.append(f"{t}.prev={_edge(before)}")
         f.extend(_overlaps(m, spans, span_starts, longest))
         if t == "place":
-            f.append(f"place.code={_level(m.code)}")
+            f.append(f"place.code={level_of(m.code) or 'none'}")
             if m.key != m.surface and not m.code:
                 f.append("place.parent")  # a place written with the one it lies in (红安县|城关镇)
         out.append(tuple(f))
     return out
-
-
-_CLAUSE_MARK = re.compile("[，,；;：:。！？\n]")
-
-
-@lru_cache(maxsize=256)
-def _clause_marks(text: str) -> list[int]:
-    """Where the clause marks of a sentence stand: worked out once for all its candidates."""
-    return [m.start() for m in _CLAUSE_MARK.finditer(text)]
-
-
-@lru_cache(maxsize=16)
-def _alternation(words: frozenset[str]) -> re.Pattern[str] | None:
-    """One pattern for a set of words (longest first): a search instead of a test per word."""
-    return re.compile("|".join(map(re.escape, sorted(words, key=lambda w: (-len(w), w))))) if words else None
 
 
 def _word_class_features(t: str, text: str, toks: list[tuple[str, int, int]], a: int, b: int) -> list[str]:

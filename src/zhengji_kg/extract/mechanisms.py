@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from ..model import Document, Mention, Sentence
-from ..segment import window_tokens, word_tag
+from ..segment import clause_marks, window_tokens, word_tag
 from . import register
 from .context import Context
 from .patterns import clean_label
@@ -29,7 +29,6 @@ _CLOSED_CLASSES = frozenset("cu")
 _QUOTE = re.compile(r"[“”\"]")
 _QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
-_CLAUSE_MARKS = "，；：,;:。！？\n"
 # a count before a name (7个政务平台, 两个容错办法, 三项): a common noun counted, or the count's own word
 _NUMERAL = "[一二三四五六七八九十两几多数百千万0-9０-９]+"
 _CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家支")
@@ -289,7 +288,9 @@ def _inside_open_quote(text: str, pos: int) -> bool:
 
 def _clause_start(text: str, pos: int) -> int:
     """Where the clause holding ``pos`` opens: a name never crosses a clause mark."""
-    return max(text.rfind(c, 0, pos) for c in _CLAUSE_MARKS) + 1
+    marks = clause_marks(text)
+    i = bisect_left(marks, pos)
+    return marks[i - 1] + 1 if i else 0
 
 
 def _counted(local: list[tuple[str, int, int]], stop_i: int) -> bool:
