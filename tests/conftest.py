@@ -13,6 +13,8 @@ from zhengji_kg.model import Document
 from zhengji_kg.relate import rules_alone
 
 ROOT = Path(__file__).resolve().parent.parent
+# how many documents the demo corpus holds (its sidecars are none): tests that build it count on it
+DEMO = sum(1 for p in (ROOT / "corpus").iterdir() if not p.name.endswith(".meta.yaml"))
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"
 

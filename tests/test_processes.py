@@ -21,7 +21,7 @@ import pytest
 
 from zhengji_kg import build, load_rules
 
-from .conftest import ROOT
+from .conftest import DEMO, ROOT
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 
@@ -96,9 +96,9 @@ def _temporaries(out: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def big_corpus(tmp_path_factory) -> Path:
-    """The demo corpus forty times over (280 documents): long enough to stop a build in the middle."""
+    """The demo corpus over and over (about 280 documents): long enough to stop a build in the middle."""
     corpus = tmp_path_factory.mktemp("big")
-    for n in range(40):
+    for n in range(-(-280 // DEMO)):
         for p in sorted((ROOT / "corpus").iterdir()):
             shutil.copyfile(p, corpus / f"{n:02d}-{p.name}")
     return corpus
@@ -107,7 +107,7 @@ def big_corpus(tmp_path_factory) -> Path:
 def test_rebuilds_with_nothing_changed_leave_no_worker(tmp_path: Path) -> None:
     """The issue's case: every cached rebuild (a worker prestarted, then not needed) left one orphan."""
     out = tmp_path / "out"
-    for expected in ("extracted: 7 (cache: 0", "extracted: 0 (cache: 7", "extracted: 0 (cache: 7"):
+    for expected in (f"extracted: {DEMO} (cache: 0", f"extracted: 0 (cache: {DEMO}", f"extracted: 0 (cache: {DEMO}"):
         proc = _start(["build", str(ROOT / "corpus"), "-o", str(out), "-j", "2", "-q"], stdout=subprocess.PIPE)
         try:
             code, stdout, _ = _finish(proc)
@@ -122,8 +122,9 @@ def test_a_failed_build_leaves_no_worker_and_no_file(tmp_path: Path, big_corpus:
     shutil.copytree(big_corpus, corpus)
     (corpus / "50-empty.txt").write_text("")
     out = tmp_path / "out"
-    proc = _start(["build", str(corpus), "-o", str(out), "-j", "2", "--strict", "--no-cache", "-q"],
-                  stderr=subprocess.PIPE)
+    proc = _start(
+        ["build", str(corpus), "-o", str(out), "-j", "2", "--strict", "--no-cache", "-q"], stderr=subprocess.PIPE
+    )
     try:
         code, _, err = _finish(proc)
         assert code == 1 and "50-empty.txt: empty file" in err, err
@@ -188,8 +189,11 @@ def test_a_stopped_build_leaves_nothing(
     tmp_path: Path, big_corpus: Path, sig: signal.Signals, to_group: bool, code: int, said: str
 ) -> None:
     out = tmp_path / "out"
-    proc = _start(["build", str(big_corpus), "-o", str(out), "-j", "2", "--no-cache", "-q"],
-                  env=_slow(tmp_path / "site"), stderr=subprocess.PIPE)
+    proc = _start(
+        ["build", str(big_corpus), "-o", str(out), "-j", "2", "--no-cache", "-q"],
+        env=_slow(tmp_path / "site"),
+        stderr=subprocess.PIPE,
+    )
     try:
         _when_extracting(proc)
         if to_group:
@@ -207,8 +211,10 @@ def test_a_stopped_build_leaves_nothing(
 
 def test_a_killed_build_takes_its_workers_with_it(tmp_path: Path, big_corpus: Path) -> None:
     """SIGKILL runs no code of ours: the workers end by the parent-death signal the kernel sends them."""
-    proc = _start(["build", str(big_corpus), "-o", str(tmp_path / "out"), "-j", "2", "--no-cache", "-q"],
-                  env=_slow(tmp_path / "site"))
+    proc = _start(
+        ["build", str(big_corpus), "-o", str(tmp_path / "out"), "-j", "2", "--no-cache", "-q"],
+        env=_slow(tmp_path / "site"),
+    )
     try:
         _when_extracting(proc)
         proc.kill()
@@ -242,7 +248,7 @@ def test_head_reads_the_first_line_and_the_status_is_the_builds(tmp_path: Path) 
     script = f"{' '.join(map(repr, CLI))} build {ROOT / 'corpus'} -o {tmp_path / 'out'} | head -1; "
     script += 'echo "status=${PIPESTATUS[0]}"'
     res = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=120)
-    assert res.stdout.splitlines() == ["documents: 7 read, 0 skipped", "status=0"], res.stdout + res.stderr
+    assert res.stdout.splitlines() == [f"documents: {DEMO} read, 0 skipped", "status=0"], res.stdout + res.stderr
     assert "Error" not in res.stderr and "BrokenPipe" not in res.stderr
 
 
@@ -265,8 +271,9 @@ def test_a_document_that_kills_its_worker_is_skipped_and_the_rest_built(tmp_path
         matches[0].write_text(KILLER + "\n" + matches[0].read_text(encoding="utf-8"), encoding="utf-8")
     out = tmp_path / "out"
     env = _sitecustomize(tmp_path / "site")
-    proc = _start(["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=env,
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _start(
+        ["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         code, stdout, err = _finish(proc)
         total = len([p for p in corpus.iterdir() if not p.name.endswith(".meta.yaml")])
@@ -279,8 +286,9 @@ def test_a_document_that_kills_its_worker_is_skipped_and_the_rest_built(tmp_path
     finally:
         _cleanup(proc)
     # the same corpus again, from the cache: the dead documents are tried again (and die again), the rest is cached
-    proc = _start(["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=env,
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _start(
+        ["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         code, stdout, err = _finish(proc)
         assert code == 3 and f"extracted: 0 (cache: {total - 2} unchanged)" in stdout, stdout + err
@@ -338,8 +346,11 @@ def test_a_rebuild_with_two_pools_stops_at_once(tmp_path: Path) -> None:
     """The hang a review found: the early worker's pool waited forever for its task queue, whose read end
     the later pool's live worker held (fork copies it)."""
     corpus, out = _two_pool_rebuild(tmp_path)
-    proc = _start(["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=_slow(tmp_path / "site", 0.2),
-                  stderr=subprocess.PIPE)
+    proc = _start(
+        ["build", str(corpus), "-o", str(out), "-j", "2", "-q"],
+        env=_slow(tmp_path / "site", 0.2),
+        stderr=subprocess.PIPE,
+    )
     try:
         _when_extracting(proc)
         os.killpg(proc.pid, signal.SIGINT)
@@ -353,8 +364,12 @@ def test_a_rebuild_with_two_pools_stops_at_once(tmp_path: Path) -> None:
 def test_a_rebuild_with_two_pools_survives_a_dying_worker(tmp_path: Path) -> None:
     corpus, out = _two_pool_rebuild(tmp_path)
     (corpus / "big03.txt").write_text(KILLER + (corpus / "big03.txt").read_text(encoding="utf-8"), encoding="utf-8")
-    proc = _start(["build", str(corpus), "-o", str(out), "-j", "2", "-q"], env=_sitecustomize(tmp_path / "site"),
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _start(
+        ["build", str(corpus), "-o", str(out), "-j", "2", "-q"],
+        env=_sitecustomize(tmp_path / "site"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         rc, stdout, err = _finish(proc, timeout=90)
         assert rc == 3 and "documents: 60 read, 1 skipped" in stdout, stdout + err
@@ -367,8 +382,12 @@ def test_a_rebuild_with_two_pools_survives_a_dying_worker(tmp_path: Path) -> Non
 def test_nohup_keeps_a_hangup_ignored(tmp_path: Path, big_corpus: Path) -> None:
     """Started with SIGHUP ignored (nohup), the build and its workers go on when the terminal closes."""
     out = tmp_path / "out"
-    proc = _start(["build", str(big_corpus), "-o", str(out), "-j", "2", "--no-cache", "-q"],
-                  env=_slow(tmp_path / "site", 0.01), ignored=(signal.SIGHUP,), stderr=subprocess.PIPE)
+    proc = _start(
+        ["build", str(big_corpus), "-o", str(out), "-j", "2", "--no-cache", "-q"],
+        env=_slow(tmp_path / "site", 0.01),
+        ignored=(signal.SIGHUP,),
+        stderr=subprocess.PIPE,
+    )
     try:
         _when_extracting(proc)
         os.killpg(proc.pid, signal.SIGHUP)  # the whole session, as a closing terminal sends it

@@ -178,6 +178,7 @@ def test_news_page_article_only_with_its_metadata(extract) -> None:
     assert doc.metadata == {
         "title": makedocs.ARTICLE_TITLE,
         "date": "2026-03-05",
+        "date_basis": "metadata",
         "publisher": "海峡示例网",
         "author": "林晓",
         "url": "https://news.example.com.cn/fj/2026-03/05/c_1130.htm",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib.namespace import DCTERMS, SKOS, XSD
 
 from zhengji_kg import build
 from zhengji_kg.cli import main
@@ -145,9 +145,21 @@ BREAKS: dict[str, tuple[Callable[[Graph], None], tuple[str, str, str]]] = {
         lambda g: _replace(g, _evidence(g, ZJ.practicedIn), ZJ.charEnd, Literal("6l", datatype=INTEGER)),
         ("zjs:EvidenceShape", ZJ.charEnd.n3(), "sh:DatatypeConstraintComponent"),
     ),
-    "datatype xsd:date": (
+    "a date typed by its precision: a plain string": (
         lambda g: _replace(g, SOURCE, DCTERMS.date, Literal("2024-10-29")),
-        ("zjs:SourceShape", DCTERMS.date.n3(), "sh:DatatypeConstraintComponent"),
+        ("zjs:SourceShape", "", "sh:SPARQLConstraintComponent"),
+    ),
+    "a date typed by its precision: a year typed as a day": (
+        lambda g: _replace(g, SOURCE, DCTERMS.date, Literal("2024", datatype=XSD.date)),
+        ("zjs:SourceShape", "", "sh:SPARQLConstraintComponent"),
+    ),
+    "an event date that is no date": (
+        lambda g: g.add((_evidence(g, ZJ.practicedIn), ZJ.eventDate, Literal("去年"))),
+        ("zjs:EvidenceShape", "", "sh:SPARQLConstraintComponent"),
+    ),
+    "sh:in: a date basis no source has": (
+        lambda g: g.add((SOURCE, ZJ.dateBasis, Literal("stated"))),
+        ("zjs:SourceShape", ZJ.dateBasis.n3(), "sh:InConstraintComponent"),
     ),
     "datatype rdf:langString": (
         lambda g: g.add((PLACE, SKOS.altLabel, Literal("杭城"))),
@@ -286,7 +298,7 @@ def test_the_shipped_shapes_translate() -> None:
     for parameter in parameters:
         stated = len(re.findall(rf"\bsh:{parameter}\b", text))  # each stated once per property shape
         assert sum(c.parameter == parameter for c in checks) == stated, parameter
-    assert sum(c.parameter == "sparql" for c in checks) == text.count("sh:sparql") == 3
+    assert sum(c.parameter == "sparql" for c in checks) == text.count("sh:sparql") == 5
 
 
 @pytest.mark.parametrize(

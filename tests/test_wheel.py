@@ -26,6 +26,8 @@ from click.testing import CliRunner
 
 from zhengji_kg.cli import main
 
+from .conftest import DEMO
+
 pytestmark = pytest.mark.wheel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +153,7 @@ def test_the_commands_run_from_the_installed_package(installed: Installed, work:
 
     built = installed.run("zhengji-kg", "build", "docs", "-o", "out", cwd=work)
     assert built.returncode == 0, built.stdout + built.stderr
-    assert "documents: 7 read, 0 skipped" in built.stdout
+    assert f"documents: {DEMO} read, 0 skipped" in built.stdout
     assert (work / "out" / "graph.ttl").read_bytes() == reference  # the same rules, lexicon and code
 
     valid = installed.run("zhengji-kg", "validate", "out", cwd=work)
@@ -235,7 +237,7 @@ def test_the_readme_dask_route(installed: Installed, work: Path, reference: byte
                 work,
             )
         )
-        assert seen["counts"]["process_source"].get("memory") == 7, seen["counts"]
+        assert seen["counts"]["process_source"].get("memory") == DEMO, seen["counts"]
         assert len(seen["files"]) == 1 and Path(seen["files"][0]).is_relative_to(installed.venv), seen["files"]
     finally:
         for proc in reversed(procs):

@@ -6,7 +6,7 @@
 >>> kg.networkx()                              # networkx.MultiDiGraph  # doctest: +SKIP
 """
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 from .pipeline import build, extract_document
 from .rules import load_rules

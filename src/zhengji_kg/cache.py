@@ -26,7 +26,7 @@ from .ingest import SourceFile
 from .rules import RuleSet
 
 # bump when the cached objects change shape (a new release re-extracts anyway: its version is in the key)
-FORMAT = "zhengji-kg-cache-6"
+FORMAT = "zhengji-kg-cache-7"
 # Turtle is kept compressed by Zstandard at its fast level -3: compressing it is in the build process's
 # path, and there it costs 0.7 s per 500 MB of a large corpus's Turtle (→ 87 MB) where level 1 costs 1.2 s
 # (→ 71 MB) and zlib's fastest level four times as much; reading it back is faster too

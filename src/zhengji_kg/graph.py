@@ -53,6 +53,8 @@ class Evidence(NamedTuple):
     derived: bool = False  # known from the gazetteer or lexicon (partOf, broader, basedIn), not stated
     iri: str = ""  # the evidence node's IRI where the merge needs it (co-occurrence weights)
     score: float | None = None  # the scored decision's score (weights.py); None where none decided it
+    date: str = ""  # when the sentence dates what it states (model.Relation.date), and how it is known
+    date_basis: str = ""
 
 
 class KnowledgeGraph:
@@ -264,7 +266,7 @@ _EVIDENCE = functools.partial(tuple.__new__, Evidence)
 # to load again): (id, metadata, entities, relations, place codes), where an entity is (type, key,
 # [(surface, n)], aliases, rules, count, code, subtype, category) in order of first mention, and a
 # relation (subject, predicate, object, sentence, start, end, rule, modality, derived, evidence IRI or "",
-# score or None).
+# score or None, date, date basis).
 Contribution = tuple[str, dict[str, str], list[tuple], list[tuple], dict[str, str]]
 
 
@@ -318,6 +320,8 @@ def contribution(doc: Document, cooccurrence_iris: dict | None = None) -> Contri
                 else ""
             ),
             None if derived or r.predicate not in SCORED else r.score,
+            r.date,
+            r.date_basis,
         )
         for rels, derived in ((doc.relations, False), (doc.derived, True))
         for r in rels

@@ -46,6 +46,10 @@ class Relation:
     rule: str
     modality: str = "reported"
     score: float = 0.0  # the scored decision's logit (weights.py): kept when >= 0
+    # when it happened, as precisely as known (2019, 2019-05, 2019-05-02; dates.PartialDate.iso), and how
+    # that is known: "stated" (a time in its clause) or "by-source" (the source's date: the latest it can be)
+    date: str = ""
+    date_basis: str = ""
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from .cache import ExtractionCache, cache_key
 from .children import default_stop_signals, die_with_parent
+from .dating import date_relations
 from .extract import extract_mentions
 from .graph import Contribution, KnowledgeGraph, contribution
 from .hierarchy import derive
@@ -40,7 +41,7 @@ def extract_document(doc: Document, rules: RuleSet) -> Document:
     forget_tokens()
     doc.sentences = split_sentences(doc.text)
     doc.mentions = extract_mentions(doc, rules)
-    doc.relations = relate(doc, rules)
+    doc.relations = date_relations(doc, relate(doc, rules))
     doc.mentions = mention_modalities(doc, rules)
     doc.derived, doc.place_codes = derive(doc, rules)
     issuer = _issuer(doc)

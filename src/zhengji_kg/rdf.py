@@ -119,7 +119,19 @@ def bind(g: Graph) -> Graph:
 # co-occurrence weights) runs once over the merged model. ``to_rdf`` and the Turtle writer both walk
 # these generators, so the rdflib graph of the API and the streamed file never disagree.
 
-_XSD_DATE = ox.NamedNode(str(XSD.date))
+# a date is typed by its precision (DESIGN.md, dates): 2019 xsd:gYear, 2019-05 xsd:gYearMonth, 2019-05-02 xsd:date
+_DATE_TYPES = {4: ox.NamedNode(str(XSD.gYear)), 7: ox.NamedNode(str(XSD.gYearMonth)), 10: ox.NamedNode(str(XSD.date))}
+
+
+def date_literal(iso: str) -> ox.Literal:
+    """``dates.PartialDate.iso`` text as a literal typed by its precision (ingest gives sources no other
+    form; a date set by hand through the API that is none stays a plain string rather than a false type)."""
+    kind = _DATE_TYPES.get(len(iso)) if _ISO_DATE.fullmatch(iso) else None
+    return ox.Literal(iso, datatype=kind) if kind else ox.Literal(iso)
+
+
+_ISO_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
 _T = {
     name: ox.NamedNode(str(iri))
     for name, iri in {
@@ -151,6 +163,8 @@ _T = {
                 "rule",
                 "modality",
                 "score",
+                "eventDate",
+                "dateBasis",
                 "weight",
                 "mentionCount",
                 "category",
@@ -231,6 +245,9 @@ def _evidence_triples(
         out.append(Triple(n, t_mod, _plain(ev.modality)))
     if ev.score is not None:
         out.append(Triple(n, _T["zj:score"], _score_literal(ev.score)))
+    if ev.date:
+        out.append(Triple(n, _T["zj:eventDate"], date_literal(ev.date)))
+        out.append(Triple(n, _T["zj:dateBasis"], _plain(ev.date_basis)))
     return out
 
 
@@ -273,7 +290,10 @@ def _mention_evidence(doc: Document) -> list[tuple[tuple[str, str], dict[int, Ev
 def _relation_evidence(doc_id: str, r: Relation) -> Evidence:
     """A relation's evidence; the relations the scored decision decides carry its score."""
     score = r.score if r.predicate in SCORED else None  # (derived relations are partOf, broader, basedIn)
-    return Evidence(doc_id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality, score=score)
+    return Evidence(
+        doc_id, r.sentence.text, r.sentence.start, r.sentence.end, r.rule, r.modality, score=score, date=r.date,
+        date_basis=r.date_basis,
+    )  # fmt: skip
 
 
 def _sorted_relations(doc: Document) -> list:
@@ -361,7 +381,15 @@ def _evidence_pairs(
         pairs.append((T["zj:modality"], _plain_turtle(ev.modality)))
     if ev.score is not None:
         pairs.append((T["zj:score"], score_text(ev.score)))
+    if ev.date:
+        pairs.append((T["zj:eventDate"], _date_turtle(ev.date)))
+        pairs.append((T["zj:dateBasis"], _plain_turtle(ev.date_basis)))
     return pairs
+
+
+@lru_cache(maxsize=4096)
+def _date_turtle(iso: str) -> str:
+    return _term_turtle(date_literal(iso))
 
 
 # The usual evidence node, written by one f-string: its predicates as Oxigraph writes them, looked up once.
@@ -375,6 +403,8 @@ _EV_END = f" ;\n\t{_T_TURTLE['zj:charEnd']} "
 _EV_RULE = f" ;\n\t{_T_TURTLE['zj:rule']} "
 _EV_MOD = f" ;\n\t{_T_TURTLE['zj:modality']} "
 _EV_SCORE = f" ;\n\t{_T_TURTLE['zj:score']} "
+_EV_DATE = f" ;\n\t{_T_TURTLE['zj:eventDate']} "
+_EV_BASIS = f" ;\n\t{_T_TURTLE['zj:dateBasis']} "
 
 
 def _evidence_text(
@@ -384,6 +414,8 @@ def _evidence_text(
     mood = f"{_EV_MOD}{_plain_turtle(ev.modality)}" if modality else ""
     if ev.score is not None:
         mood += f"{_EV_SCORE}{score_text(ev.score)}"
+    if ev.date:
+        mood += f"{_EV_DATE}{_date_turtle(ev.date)}{_EV_BASIS}{_plain_turtle(ev.date_basis)}"
     mood += " .\n"
     return (
         f"{n}{_EV_LEAD}{s[1]}{_EV_P}{p[1]}{_EV_O}{o[1]}{_EV_SRC}{_source_turtle(ev.source)[1]}"
@@ -457,7 +489,7 @@ def document_turtle(doc: Document, cooccurrence_iris: dict | None = None) -> tup
             count += len(pairs)
         else:
             chunks.append(_evidence_text(n, s, p, o, ev, stated))
-            count += (10 if stated else 9) + (ev.score is not None)
+            count += (10 if stated else 9) + (ev.score is not None) + 2 * bool(ev.date)
     return "".join(chunks).encode("utf-8"), count
 
 
@@ -504,6 +536,8 @@ def _merged_parts(kg: KnowledgeGraph) -> Iterator[tuple[Term, list[tuple[Any, Te
             pairs.append(("title", ("zh", meta["title"])))
         if meta.get("date"):
             pairs.append(("date", ("date", meta["date"])))
+            if meta.get("date_basis"):
+                pairs.append(("zj:dateBasis", ("plain", meta["date_basis"])))
         if meta.get("publisher"):
             pairs.append(("publisher", ("zh", meta["publisher"])))
         if meta.get("issuer") and ("organization", meta["issuer"]) in kg.entities:
@@ -548,7 +582,7 @@ def _ox_term(term: Term) -> ox.NamedNode | ox.Literal:
     if kind == "zh":
         return _zh(term[1])
     if kind == "date":
-        return ox.Literal(term[1], datatype=_XSD_DATE)
+        return date_literal(term[1])
     if kind == "iri":
         return ox.NamedNode(term[1])
     return ox.Literal(term[1])  # plain text, or an integer

@@ -13,8 +13,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .diffusion import adoptions
+
 if TYPE_CHECKING:
-    from .graph import KnowledgeGraph
+    from .graph import Evidence, KnowledgeGraph
 
 STYLE = {
     "concept": {"color": "#e15759", "shape": "dot", "name": "概念 Concept"},
@@ -32,7 +34,10 @@ EDGE_COLOR = {
     "broader": "#b07aa1",
     "relatedTo": "#d3d3d3",
 }
-MAX_EVIDENCE = 5
+# evidence sentences listed per node: a node's panel lists the sentences of the relations it takes part in
+# up to this many, with the true total and how many more there are; the main nodes of a large corpus have
+# thousands (2,099 at 3,000 documents), and listing them all would grow the page with the corpus
+MAX_EVIDENCE = 200
 # sources listed per node: a term of a national corpus occurs in thousands; the page names the first
 # ones and their number (the full list is a SPARQL query away), so that it stays small and quick
 MAX_SOURCES = 100
@@ -62,27 +67,27 @@ def page_model(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-k
     ranked = sorted(kg.entities, key=lambda k: (-(degree.get(k, 0) + kg.entities[k].count), k))
     shown = set(ranked[:max_nodes])
     relations = sorted(kg.relations.items())
-    evidence: dict[tuple[str, str], list[dict[str, str]]] = {}
+    # each node's evidence: the sentences of every relation it takes part in, but co-occurrence (relatedTo,
+    # whose sentences the graph does not keep); a relation of a node with itself is counted once, as in RDF
+    node_relations: dict[tuple[str, str], list[tuple[str, list[Evidence]]]] = {}
     for (s, p, o), evs in relations:
-        if p == "relatedTo":
-            continue
-        for k in (s, o):
-            if k not in shown:
-                continue
-            lst = evidence.setdefault(k, [])
-            if len(lst) < MAX_EVIDENCE:
-                lst.append(
-                    {
-                        "relation": f"{s[1]} —{p}→ {o[1]}",
-                        "sentence": evs[0].sentence,
-                        "source": evs[0].source,
-                        "rule": evs[0].rule,
-                    }
-                )
+        if p != "relatedTo":
+            for k in (s,) if s == o else (s, o):
+                if k in shown:
+                    node_relations.setdefault(k, []).append((f"{s[1]} —{p}→ {o[1]}", evs))
+    # a sentence backs both ends of its relation (often several relations), and relation names, sources and
+    # rules recur: the page holds each such text once, and a panel's items are [relation, sentence, source,
+    # rule] as indexes into that list
+    texts: dict[str, int] = {}
     nodes: list[dict[str, Any]] = []
     info: dict[str, dict] = {}
     for k in sorted(shown):
         rec = kg.entities[k]
+        rels = node_relations.get(k, [])
+        evidence = [
+            [texts.setdefault(t, len(texts)) for t in (name, ev.sentence, ev.source, ev.rule)]
+            for name, ev in _first_of_each(rels, MAX_EVIDENCE)
+        ]
         nid = str(entity_iri(*k))
         st = STYLE[k[0]]
         nodes.append(
@@ -109,12 +114,16 @@ def page_model(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-k
             ],
             "sourceCount": len(rec.sources),
             "code": rec.code,
-            "evidence": evidence.get(k, []),
+            "evidence": evidence,
+            "evidenceCount": sum(len(evs) for _name, evs in rels),
         }
+    # no label: the page draws an edge's relation only while it is hovered or selected (co-occurrences,
+    # the most numerous, have none to draw)
     edges = [
         {
-            "source": str(entity_iri(*s)), "to": str(entity_iri(*o)), "label": "" if p == "relatedTo" else p,
-            "color": EDGE_COLOR[p], "value": len(evs), "arrows": "" if p in ("relatedTo", "contrastsWith") else "to",
+            "source": str(entity_iri(*s)), "to": str(entity_iri(*o)), "color": EDGE_COLOR[p], "value": len(evs),
+            "arrows": "" if p in ("relatedTo", "contrastsWith") else "to",
+            **({} if p == "relatedTo" else {"relation": p}),
         }
         for (s, p, o), evs in relations
         if s in shown and o in shown
@@ -124,12 +133,54 @@ def page_model(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-k
         "nodes": nodes,
         "edges": edges,
         "info": info,
+        "timeline": _timeline(kg, texts),
+        "texts": list(texts),
         "shown": len(shown),
         "total": len(kg.entities),
         "counts": kg.counts(),
         "sources": len(kg.sources),
         "max_nodes": max_nodes,
     }
+
+
+def _timeline(kg: KnowledgeGraph, texts: dict[str, int]) -> list[dict[str, Any]]:
+    """The page's timeline: per mechanism with a dated adoption (``diffusion.adoptions``), most adopted first,
+    its dated adoptions as [date, place, province, basis, source, sentence, variant] — the last four as
+    indexes into the page's texts, so that a sentence the panels show too is held once — and how many of
+    its adoptions no date places in time."""
+    per: dict[str, dict[str, Any]] = {}
+    for a in adoptions(kg):
+        mech = per.setdefault(a.mechanism, {"m": a.mechanism, "rows": [], "undated": 0})
+        if not a.date:
+            mech["undated"] += 1
+            continue
+        mech["rows"].append(
+            [a.date, a.place, a.province, a.basis]
+            + [texts.setdefault(t, len(texts)) for t in (a.source, a.sentence)]
+            + [texts.setdefault(a.variant, len(texts)) if a.variant else -1]
+        )
+    return sorted((m for m in per.values() if m["rows"]), key=lambda m: (-len(m["rows"]), m["m"]))
+
+
+def _first_of_each(rels: list[tuple[str, list[Evidence]]], cap: int) -> list[tuple[str, Evidence]]:
+    """Up to ``cap`` of the (relation name, evidence) of ``rels``, listed relation by relation: the first
+    sentence of every relation before the second of any, so that one relation with thousands of sentences
+    does not hide the others."""
+    lengths = sorted(len(evs) for _name, evs in rels)
+    depth = taken = 0  # whole rounds (one more sentence of each relation that has one) while they fit
+    i = sum(1 for n in lengths if n == 0)  # lengths[i:] are the relations with a sentence at ``depth``
+    while i < len(lengths) and taken + len(lengths) - i <= cap:
+        taken += len(lengths) - i
+        depth += 1
+        while i < len(lengths) and lengths[i] <= depth:
+            i += 1
+    extra = cap - taken  # the part of the next round that fits: the first relations' next sentence
+    out: list[tuple[str, Evidence]] = []
+    for name, evs in rels:
+        more = 1 if extra > 0 and len(evs) > depth else 0
+        extra -= more
+        out.extend((name, ev) for ev in evs[: depth + more])
+    return out
 
 
 def render_page(model: dict[str, Any]) -> str:
@@ -151,6 +202,9 @@ def render_page(model: dict[str, Any]) -> str:
         nodes_json=script_json(net.nodes),
         edges_json=script_json(net.edges),
         info_json=script_json(model["info"]),
+        texts_json=script_json(model["texts"]),
+        timeline_json=script_json(model.get("timeline", [])),
+        timeline_count=len(model.get("timeline", [])),
         legend=STYLE,
         vis_js=js,
         vis_css=css,

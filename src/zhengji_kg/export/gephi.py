@@ -94,13 +94,15 @@ def to_gexf(g: Graph) -> bytes:
     nxg = to_networkx(g)
     root = etree.Element(f"{{{GEXF_NS}}}gexf", nsmap={None: GEXF_NS, "viz": VIZ_NS}, version="1.3")
     meta = etree.SubElement(root, f"{{{GEXF_NS}}}meta")
-    dates = sorted(str(d)[:10] for d in g.objects(None, DCTERMS.date))
+    # a source dated only by its year or month (2022, 2022-08) counts from its first day: the attribute
+    # is an xsd:date
+    dates = sorted((str(d)[:10] + "-01-01"[len(str(d)[:10]) - 4 :]) for d in g.objects(None, DCTERMS.date))
     if dates:
         meta.set("lastmodifieddate", dates[-1])
     etree.SubElement(meta, f"{{{GEXF_NS}}}creator").text = f"zhengji-kg {__version__}"
-    etree.SubElement(meta, f"{{{GEXF_NS}}}description").text = (
-        "Concepts, mechanisms, places and organizations of 政绩观 policy documents, and their relations"
-    )
+    etree.SubElement(
+        meta, f"{{{GEXF_NS}}}description"
+    ).text = "Concepts, mechanisms, places and organizations of 政绩观 policy documents, and their relations"
     graph = etree.SubElement(root, f"{{{GEXF_NS}}}graph", defaultedgetype="directed", idtype="string")
     for cls, columns in (("node", NODE_COLUMNS), ("edge", EDGE_COLUMNS)):
         attrs = etree.SubElement(graph, f"{{{GEXF_NS}}}attributes", {"class": cls})

@@ -43,7 +43,9 @@ CONTEXT = {
     "weight": {"@id": "zj:weight", "@type": "xsd:integer"},
     "identifier": "dcterms:identifier",
     "title": {"@id": "dcterms:title", "@container": "@language"},
-    "date": {"@id": "dcterms:date", "@type": "xsd:date"},
+    "date": {"@id": "dcterms:date", "@type": "xsd:date"},  # a year or a month keeps its own type, in full
+    "eventDate": "zj:eventDate",
+    "dateBasis": "zj:dateBasis",
 }
 
 

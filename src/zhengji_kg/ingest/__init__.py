@@ -88,11 +88,20 @@ def parse_source(src: SourceFile) -> Document:
     if removed:
         notes.append(removed)
     original, seen = clean_text(raw_text)
+    # the format's own properties (HTML meta tags, PDF/DOCX/ODT properties), or a file's creation date where
+    # the text's own lines say nothing; else clean_text says which line dated it (byline, signature)
+    if "date" in meta or ("date" not in seen and "date" in found.defaults):
+        meta["date_basis"] = "metadata"
     for k, v in (*seen.items(), *found.defaults.items()):
         meta.setdefault(k, v)
+    if "date" not in meta:
+        meta.pop("date_basis", None)
     if not _HAN.search(original):
         raise IngestError("no Chinese text after cleaning")
-    meta.update(parse_sidecar(src.sidecar_name, src.sidecar))
+    sidecar = parse_sidecar(src.sidecar_name, src.sidecar)
+    if "date" in sidecar:  # what the researcher wrote beside the file wins, and says so
+        meta["date_basis"] = sidecar.get("date_basis", "metadata")
+    meta.update(sidecar)
     text = to_simplified(original)
     if "title" not in meta and (t := guess_title(text)):
         meta["title"] = t
@@ -102,6 +111,7 @@ def parse_source(src: SourceFile) -> Document:
             meta["date"] = iso
         else:
             meta.pop("date")
+            meta.pop("date_basis", None)
     if "url" in meta:
         written = meta.pop("url")
         link = to_iri(written)

@@ -22,6 +22,8 @@ class Boilerplate:
     drop_inline: list[tuple[str, re.Pattern[str]]]
     metadata: list[tuple[str, re.Pattern[str]]]
     always: frozenset[str] = frozenset()  # ids of drop_lines that go even when a line holds a lexicon term
+    # where a metadata pattern's date comes from (byline, signature): a source's zj:dateBasis
+    basis: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def screen(self) -> Screen:
@@ -36,6 +38,7 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
     data = load_yaml(p.read_text(encoding="utf-8")) or {}
     out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     always = set()
+    basis = []
     for section in ("drop_lines", "drop_inline", "metadata"):
         compiled = []
         for item in data.get(section, []) or []:
@@ -45,8 +48,10 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
                 raise ValueError(f"{p}: {section} entry {item!r}: {exc}") from exc
             if item.get("always"):
                 always.add(item["id"])
+            if item.get("basis"):
+                basis.append((item["id"], str(item["basis"])))
         out[section] = compiled
-    return Boilerplate(out["drop_lines"], out["drop_inline"], out["metadata"], frozenset(always))
+    return Boilerplate(out["drop_lines"], out["drop_inline"], out["metadata"], frozenset(always), tuple(basis))
 
 
 _TERMINAL = "。！？!?；;：:”」』）)…"
@@ -123,13 +128,16 @@ def clean_text(
     # most pages hold no furniture at all: a pattern runs only over a text that holds a word each of its
     # matches must hold (linescan.Screen), which takes more than half off cleaning a page
     live = bp.screen.live(text)
-    for _, rx in bp.metadata:
+    basis = dict(bp.basis)
+    for rid, rx in bp.metadata:
         if rx not in live:
             continue
         for m in rx.finditer(text):
             for k, v in m.groupdict().items():
                 if v and k not in meta:
                     meta[k] = v.strip()
+                    if k == "date":
+                        meta["date_basis"] = basis.get(rid, "byline")
     for _, rx in bp.drop_inline:
         if rx in live:
             text, cut = rx.subn("", text)  # spans of pure furniture (page markers, share notes): no content inside

@@ -4,23 +4,25 @@ title guessed from the first lines, and the sidecar ``NAME.meta.yaml`` that over
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import yaml
 
+from ..dates import parse_date
 from ..resources import load_yaml
 from .base import IngestError
 
 
 def normalise_date(value: str) -> str | None:
-    """'2024-10-29', '2026/2/26 20:48', '2024年10月29日' → ISO date, or None."""
-    m = re.search(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})", value)
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-    except ValueError:
-        return None
+    """'2024-10-29', '2026/2/26 20:48', '2024年10月29日', '二〇二四年九月', '2024' → its ISO form as precise as
+    it is written (2024-10-29, 2024-09, 2024), or None (``dates.parse_date``)."""
+    value = value.strip()
+    if _YEAR_ALONE.fullmatch(value):
+        value += "年"
+    d = parse_date(value)
+    return d.iso() if d else None
+
+
+_YEAR_ALONE = re.compile(r"\d{4}")
 
 
 def guess_title(text: str) -> str | None:

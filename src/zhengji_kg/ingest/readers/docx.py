@@ -24,8 +24,10 @@ def read(raw: bytes, suffix: str) -> Extracted:
         meta["title"] = cp.title
     if cp.author:
         meta["author"] = cp.author
+    # the file's creation date: the document's date only where its text says none (as for a PDF)
+    defaults = {"date": cp.created.date().isoformat()} if cp.created else {}
     paragraphs = [p.text for p in d.paragraphs]
     for table in d.tables:
         for row in table.rows:
             paragraphs.append("　".join(c.text for c in row.cells))
-    return Extracted("\n".join(paragraphs), meta)
+    return Extracted("\n".join(paragraphs), meta, defaults=defaults)

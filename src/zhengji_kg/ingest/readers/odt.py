@@ -23,4 +23,7 @@ def read(raw: bytes, suffix: str) -> Extracted:
     meta = {}
     if title := doc.meta.get_title():
         meta["title"] = title
-    return Extracted("\n".join(lines), meta)
+    # dc:date, else the creation date: the document's date only where its text says none (as for a PDF)
+    when = getattr(doc.meta, "date", None) or doc.meta.get_creation_date()
+    defaults = {"date": when.date().isoformat()} if hasattr(when, "date") else {}
+    return Extracted("\n".join(lines), meta, defaults=defaults)
