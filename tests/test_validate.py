@@ -155,7 +155,7 @@ BREAKS: dict[str, tuple[Callable[[Graph], None], tuple[str, str, str]]] = {
     ),
     "an event date that is no date": (
         lambda g: g.add((_evidence(g, ZJ.practicedIn), ZJ.eventDate, Literal("去年"))),
-        ("zjs:EvidenceShape", "", "sh:SPARQLConstraintComponent"),
+        ("zjs:EventDateShape", "", "sh:SPARQLConstraintComponent"),
     ),
     "sh:in: a date basis no source has": (
         lambda g: g.add((SOURCE, ZJ.dateBasis, Literal("stated"))),
