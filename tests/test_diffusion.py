@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from zhengji_kg import build
 from zhengji_kg.cli import main
 from zhengji_kg.dates import PartialDate, find_times, parse_date
-from zhengji_kg.dating import stated_date
+from zhengji_kg.dating import PLAN, stated_date
 from zhengji_kg.diffusion import COLUMNS, adoptions, adoptions_from_file, cumulative, select, to_csv
 from zhengji_kg.ingest import normalise_date, parse_source
 from zhengji_kg.ingest.files import SourceFile
@@ -95,10 +96,15 @@ def test_a_year_or_a_month_sorts_before_the_days_inside_it() -> None:
         # a relative time without the source's date dates nothing: never today's year
         ("去年以来，我市推行干部实绩档案。", None, [None]),
         ("近年来，各地探索建立容错纠错机制。", PartialDate(2023), [None]),
-        # deadlines and targets are no dates of events; a range dates from its start
-        ("到2025年，全面建成容错纠错机制。", PartialDate(2023), []),
-        ("力争2025年前完成。", PartialDate(2023), []),
-        ("2018年至2020年，三地试点这一机制。", PartialDate(2023), ["2018"]),
+        # deadlines and targets are no dates of events (kind "ahead"); a range dates from its start
+        ("到2025年，全面建成容错纠错机制。", PartialDate(2023), [None]),
+        ("力争2025年前完成。", PartialDate(2023), [None]),
+        ("2018年至2020年，三地试点这一机制。", PartialDate(2023), ["2018", None]),
+        ("2018—2020年，三地试点这一机制。", PartialDate(2023), ["2018"]),
+        ("截至2023年底，长兴县已建立这一机制。", PartialDate(2024, 3, 1), ["2023"]),
+        # words that hold no time: 统一月度, 以上年龄, 以前年度; 2019年前后 and 2019年要求 are dates
+        ("统一月度考核，60岁以上年龄段，以前年度。", PartialDate(2023), []),
+        ("2019年前后，2019年要求各地。", PartialDate(2023), ["2019", "2019"]),
     ],
 )
 def test_times_of_a_sentence_resolved_against_the_source(sentence: str, source, expected: list) -> None:
@@ -110,19 +116,48 @@ def _sent(text: str) -> Sentence:
     return Sentence(0, len(text), text)
 
 
-def test_the_relation_takes_the_time_of_its_own_clause() -> None:
-    text = "温州市于2014年出台《若干意见》，此后又于2016年出台容错免责办法。"
-    times = list(find_times(text))
-    mech = text.index("容错免责办法")
-    assert stated_date(_sent(text), times, [0, mech], None, [mech]) == PartialDate(2016)
-    # an opening adverbial dates the whole sentence
-    text = "2019年5月，湖州市在全市推行干部实绩档案，记录实绩。"
-    times = list(find_times(text))
-    at = [text.index("湖州市"), text.index("干部实绩档案")]
-    assert stated_date(_sent(text), times, at, None, at[1:]) == PartialDate(2019, 5)
-    # a time after the source's date is a plan, not what happened
-    text = "湖州市计划于2026年建立干部实绩档案。"
-    assert stated_date(_sent(text), list(find_times(text)), [0, 8], PartialDate(2024, 1, 1)) is None
+def _stated(text: str, subject: str, place: str, source=None):
+    subj = [m.start() for m in re.finditer(re.escape(subject), text)]
+    obj = [m.start() for m in re.finditer(re.escape(place), text)]
+    return stated_date(_sent(text), list(find_times(text)), subj, obj, source)
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "place", "source", "expected"),
+    [
+        # the subject's own clause
+        ("温州市于2014年出台《若干意见》，此后又于2016年出台容错免责办法。", "容错免责办法", "温州市", None, "2016"),
+        # an opening adverbial dates the sentence; after a semicolon, its part
+        ("2019年5月，湖州市在全市推行干部实绩档案，记录实绩。", "干部实绩档案", "湖州市", None, "2019-05"),
+        ("2016年，安吉县出台容错免责办法；2021年，德清县出台容错免责办法。", "容错免责办法", "安吉县", None, "2016"),
+        ("2016年，安吉县出台容错免责办法；2021年，德清县出台容错免责办法。", "容错免责办法", "德清县", None, "2021"),
+        # a name twice: the mention nearest the place is the relation's
+        ("继2015年安吉县建立干部实绩档案后，德清县于2021年推行干部实绩档案。", "干部实绩档案", "德清县", None, "2021"),
+        # a time between the place and the name is theirs
+        ("安吉县在2015年、德清县在2020年分别建立干部实绩档案。", "干部实绩档案", "德清县", None, "2020"),
+        # a vague word does not hide the date beside it
+        ("德清县目前已于2019年建立容错纠错机制。", "容错纠错机制", "德清县", PartialDate(2023, 6, 1), "2019"),
+        ("近年来，德清县建立容错纠错机制。", "容错纠错机制", "德清县", PartialDate(2023, 6, 1), None),
+    ],
+)
+def test_the_relation_takes_its_own_time(text: str, subject: str, place: str, source, expected) -> None:
+    d = _stated(text, subject, place, source)
+    assert (d.iso() if d else None) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "到2025年，德清县将全面推行容错纠错机制。",
+        "德清县拟于2024年建立容错纠错机制。",
+        "德清县计划明年建立容错纠错机制。",
+        "为实现2035年远景目标，德清县建立容错纠错机制。",
+        "德清县将于2026年建立容错纠错机制。",
+    ],
+)
+def test_a_plan_is_no_adoption_and_gets_no_date(text: str) -> None:
+    """Not the source's date either: that would date as done what is still to come."""
+    assert _stated(text, "容错纠错机制", "德清县", PartialDate(2024, 1, 1)) is PLAN
 
 
 # ---------------------------------------------------------------- a source's date and where it came from
@@ -140,8 +175,23 @@ def _read(name: str, text: str, sidecar: str | None = None):
         ("时间:2023-09-01 来源:学习强国\n金台区举办擂台赛，激励干部担当。\n", None, "2023-09-01", "byline"),
         ("安吉县推行干部实绩档案。\n中共安吉县委组织部\n二〇二四年九月二日\n", None, "2024-09-02", "signature"),
         ("德清县建立容错纠错机制。\n", "date: 2022年8月\n", "2022-08", "metadata"),
+        # a signature's date is the document's own, before its byline's; the last date alone on its line
+        (
+            "发布时间：2023-03-10\n湖州市推行干部实绩档案。\n中共湖州市委组织部\n2021年6月1日\n",
+            None,
+            "2021-06-01",
+            "signature",
+        ),
+        ("2015年3月2日\n湖州市推行干部实绩档案。\n中共湖州市委\n2021年6月1日\n", None, "2021-06-01", "signature"),
+        ("湖州市推行干部实绩档案。\n成文日期：2021年06月01日\n", None, "2021-06-01", "signature"),
+        ("来源：人民网　2023年05月12日08:21\n湖州市推行干部实绩档案。\n", None, "2023-05-12", "byline"),
+        # a date that cannot be read gives way to the next one; a sidecar's basis must be one of the three
+        ("发布时间：2023-02-30\n湖州市推行干部实绩档案。\n二〇二一年六月一日\n", None, "2021-06-01", "signature"),
+        ("发布时间：2023-03-10\n湖州市推行干部实绩档案。\n", "date: 不详\n", "2023-03-10", "byline"),
+        ("发布时间：2023-03-10\n湖州市推行干部实绩档案。\n", "date_basis: guessed\n", "2023-03-10", "byline"),
         # a meeting's time in a notice is not the notice's date
         ("会议通知\n时间：2023年5月12日上午9时\n地点：县委会议室\n", None, None, None),
+        ("会议通知\n时间：2023-05-12 上午9时\n地点：县委会议室\n", None, None, None),
         ("长兴县建立容错纠错机制。\n", None, None, None),
     ],
 )
@@ -151,9 +201,21 @@ def test_a_source_is_dated_by_what_it_carries(text: str, sidecar, date_, basis) 
     assert doc.metadata.get("date_basis") == basis
 
 
-def test_a_page_is_dated_by_its_meta_tags() -> None:
+def test_a_page_is_never_dated_by_a_year_its_article_mentions() -> None:
+    """trafilatura would guess 2015-01-01 from 早在2015年 where the page has no date tag; the byline says."""
     page = (
-        '<html><head><meta name="publishdate" content="2024-06-18"><title>湖州推行实绩档案</title></head>'
+        "<html><head><title>德清的实绩档案</title></head><body><article><p>发布时间：2023年5月20日</p>"
+        "<p>早在2015年，湖州市推行干部实绩档案，记录干部推动高质量发展的实绩，防止只看显绩不看潜绩。</p>"
+        "<p>2021年3月，德清县建立容错纠错机制，为担当者担当，为干事者撑腰。</p></article></body></html>"
+    )
+    doc = parse_source(SourceFile("p.html", page.encode("utf-8")))
+    assert (doc.metadata.get("date"), doc.metadata.get("date_basis")) == ("2023-05-20", "byline")
+
+
+@pytest.mark.parametrize("tag", ["Sun, 18 Jun 2024 08:00:00 +0800", "20240618", "2024-06-18T08:00:00+08:00"])
+def test_a_page_is_dated_by_its_meta_tags(tag: str) -> None:
+    page = (
+        f'<html><head><meta name="publishdate" content="{tag}"><title>湖州推行实绩档案</title></head>'
         "<body><article><p>湖州市推行干部实绩档案，记录干部推动高质量发展的实绩，防止只看显绩不看潜绩。</p>"
         "<p>发布时间：2023-01-01</p></article></body></html>"
     )

@@ -204,7 +204,12 @@ def test_document_turtle_is_oxigraphs_on_any_text(doc_id, keys, sentences, rules
         sent = sents[a % len(sents)]
         (t1, k1), (t2, k2) = keys[b % len(keys)], keys[c % len(keys)]
         doc.mentions.append(Mention(t1, k1, k1, sent.start, sent.end, rules[d % len(rules)], modality="required"))
-        rel = Relation((t1, k1), preds[d % len(preds)], (t2, k2), sent, rules[a % len(rules)], "reported")
+        # a date as dating.py gives one (any precision, stated or by the source), or none
+        when = ("", "2019", "2019-05", "2019-05-02")[c % 4]
+        basis = ("stated", "by-source")[b % 2] if when else ""
+        rel = Relation(
+            (t1, k1), preds[d % len(preds)], (t2, k2), sent, rules[a % len(rules)], "reported", 0.0, when, basis
+        )
         doc.relations.append(rel)
         if d % 3 == 0:  # the same relation in the same sentence by another rule
             doc.relations.append(
@@ -227,9 +232,18 @@ def test_mint_fast_path_is_the_encoding(label: str) -> None:
     names=st.lists(_HOSTILE, min_size=1, max_size=4),
     meta=st.lists(
         st.tuples(
-            st.sampled_from(["title", "publisher", "author", "docno", "date", "url", "issuer"]),
+            st.sampled_from(["title", "publisher", "author", "docno", "date", "date_basis", "url", "issuer"]),
             _HOSTILE
-            | st.sampled_from(["2024-10-29", "https://example.org/a?b=1&c", "https://w3id.org/zhengji-kg/id/x"]),
+            | st.sampled_from(
+                [
+                    "2024-10-29",
+                    "2024-10",
+                    "2024",
+                    "byline",
+                    "https://example.org/a?b=1&c",
+                    "https://w3id.org/zhengji-kg/id/x",
+                ]
+            ),
         ),
         max_size=6,
     ),

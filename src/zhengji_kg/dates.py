@@ -140,12 +140,12 @@ def _from_parts(y: str, mo: str | None, d: str | None) -> PartialDate | None:
 @dataclass(frozen=True)
 class TimeExpression:
     """A time a sentence states: absolute (2019年5月), relative to the source's date (去年, 今年以来,
-    3月12日 without a year), or vague (近年来, 近期: it dates nothing)."""
+    3月12日 without a year), vague (近年来, 近期: it dates nothing), or ahead (到2025年, 明年: a plan)."""
 
     start: int
     end: int
     text: str
-    kind: str  # "absolute", "relative" or "vague"
+    kind: str  # "absolute", "relative", "vague" or "ahead" (a deadline or a target: no event's date)
     date: PartialDate | None = None  # absolute: the date written
     years_back: int | None = None  # relative: 0 this year (今年), 1 last year (去年), 2 (前年); None: not said
     month: int = 0  # relative: a month (and day), with a relative year or none
@@ -172,28 +172,43 @@ class TimeExpression:
 
 
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": 1, "上一年": 1, "上年": 1, "前年": 2}
+_MONTH_DAY = rf"(?:\s*(?:{_MD})\s*月(?:\s*(?:{_MD})\s*[日号])?)?"
 _TIME = re.compile(
-    rf"(?P<abs>(?:{_Y})\s*年(?:\s*(?:{_MD})\s*月(?:\s*(?:{_MD})\s*[日号])?)?|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d))"
-    rf"|(?P<rel>(?:今年|本年|去年|上一年|上年|前年)(?:\s*(?:{_MD})\s*月(?:\s*(?:{_MD})\s*[日号])?)?)"
-    rf"|(?P<md>(?<![0-9０-９年{_CN}])(?:{_MD})\s*月(?:\s*(?:{_MD})\s*[日号])?)"
+    # 2018—2020年, 2018-2020年: a span of years, dated by its start
+    rf"(?P<range>({_Y})\s*[—–\-~～]\s*(?:{_Y})\s*年)"
+    rf"|(?P<abs>(?:{_Y})\s*年{_MONTH_DAY}|(?<!\d)\d{{4}}-\d{{1,2}}-\d{{1,2}}(?!\d))"
+    # 以上年龄, 以前年度, 提前年: no 上年 or 前年 there
+    rf"|(?P<rel>(?<![以之提])(?:今年|本年|去年|上一年|上年|前年){_MONTH_DAY})"
+    r"|(?P<future>明年|后年|下一年|下一步|下半年)"
+    # 统一月度, 单一月份, 每一月: no 一月 there
+    rf"|(?P<md>(?<![0-9０-９年{_CN}统单同每唯逐])(?:{_MD})\s*月(?:\s*(?:{_MD})\s*[日号])?)"
     r"|(?P<vague>近年来|近年|近些年|近几年|近期|近日|日前|此前|目前|当前|以往|过去)"
 )
-# before a time, these make it a deadline or a plan (到2025年, 力争2025年), not when something happened
-_AHEAD = re.compile(r"(到|至|力争|争取|计划|预计|目标|截止|截至)\s*$")
-_AHEAD_AFTER = re.compile(r"^\s*(前|以前|之前|底前|年底前|将|要|力争)")
+# before a time, these make it a deadline or a plan (到2025年, 力争2025年, 拟于2024年), not when something
+# happened; 至 is also the second end of a range (2018年至2020年), which is dated by its start (截至2023年底:
+# as of then, a date)
+_AHEAD = re.compile(r"(到|(?<!截)至|力争|争取|计划|预计|目标|拟|拟于|将于|将在|要在|力争在|确保)\s*$")
+# after it: 2025年前, 2035年远景目标, 2024年将… (but 2019年前后, 今年前三季度, 2019年要求 are no plans)
+_AHEAD_AFTER = re.compile(
+    r"^\s*(以前|之前|底前|年底前|前(?![后三两一二四五六七八九十]|季|期)|将|要(?!求)|力争|远景|目标)"
+)
 
 
 def find_times(text: str) -> Iterator[TimeExpression]:
-    """The time expressions of ``text`` in order. A time that is a deadline or a target (到2025年, 2025年前,
-    力争2025年) is left out: it is no date of an event. 年 of a range's second end (2018年至2020年) is a
-    deadline too, which leaves the range's start."""
+    """The time expressions of ``text`` in order. A deadline or a target (到2025年, 2025年前, 力争2025年,
+    2035年远景目标, 明年) is of kind "ahead": it dates no event, and says the sentence speaks of a plan."""
     for m in _TIME.finditer(text):
         before = text[max(0, m.start() - 4) : m.start()]
         after = text[m.end() : m.end() + 4]
-        if _AHEAD.search(before) or _AHEAD_AFTER.match(after):
-            continue
         kind = m.lastgroup
-        if kind == "abs":
+        if kind == "future" or (kind != "vague" and (_AHEAD.search(before) or _AHEAD_AFTER.match(after))):
+            yield TimeExpression(m.start(), m.end(), m.group(), "ahead")
+            continue
+        if kind == "range":
+            d = parse_date(m.group(2) + "年")
+            if d is not None:
+                yield TimeExpression(m.start(), m.end(), m.group(), "absolute", date=d)
+        elif kind == "abs":
             d = parse_date(m.group())
             if d is not None:
                 yield TimeExpression(m.start(), m.end(), m.group(), "absolute", date=d)

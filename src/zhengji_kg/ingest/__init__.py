@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+DATE_BASES = ("metadata", "byline", "signature")  # where a source's date can come from (zj:dateBasis)
 
 
 def read_document(path: Path, root: Path) -> Document:
@@ -88,30 +89,32 @@ def parse_source(src: SourceFile) -> Document:
     if removed:
         notes.append(removed)
     original, seen = clean_text(raw_text)
-    # the format's own properties (HTML meta tags, PDF/DOCX/ODT properties), or a file's creation date where
-    # the text's own lines say nothing; else clean_text says which line dated it (byline, signature)
-    if "date" in meta or ("date" not in seen and "date" in found.defaults):
-        meta["date_basis"] = "metadata"
     for k, v in (*seen.items(), *found.defaults.items()):
         meta.setdefault(k, v)
-    if "date" not in meta:
-        meta.pop("date_basis", None)
     if not _HAN.search(original):
         raise IngestError("no Chinese text after cleaning")
+    # The source's date, from the first of these that can be read: what the researcher wrote beside the file
+    # (a sidecar), the format's own properties (HTML meta tags, PDF/DOCX/ODT properties), the text's lines
+    # (a signature's date, else a byline's: clean_text), a file's creation date. A value that cannot be read
+    # as a date (发布时间：2023-02-30, a meta tag in a form no one writes) gives way to the next.
     sidecar = parse_sidecar(src.sidecar_name, src.sidecar)
-    if "date" in sidecar:  # what the researcher wrote beside the file wins, and says so
-        meta["date_basis"] = sidecar.get("date_basis", "metadata")
+    candidates = [
+        (sidecar.get("date"), sidecar.get("date_basis") if sidecar.get("date_basis") in DATE_BASES else "metadata"),
+        (found.metadata.get("date"), "metadata"),
+        (seen.get("date"), seen.get("date_basis", "byline")),
+        (found.defaults.get("date"), "metadata"),
+    ]
     meta.update(sidecar)
+    meta.pop("date", None)
+    meta.pop("date_basis", None)
+    for value, basis in candidates:
+        iso = normalise_date(value) if value else None
+        if iso:
+            meta["date"], meta["date_basis"] = iso, basis
+            break
     text = to_simplified(original)
     if "title" not in meta and (t := guess_title(text)):
         meta["title"] = t
-    if "date" in meta:
-        iso = normalise_date(meta["date"])
-        if iso:
-            meta["date"] = iso
-        else:
-            meta.pop("date")
-            meta.pop("date_basis", None)
     if "url" in meta:
         written = meta.pop("url")
         link = to_iri(written)

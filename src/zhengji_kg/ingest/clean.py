@@ -14,6 +14,7 @@ from pathlib import Path
 from ..iri import URL_PATTERN
 from ..linescan import Screen
 from ..resources import load_yaml, ontology_path
+from .metadata import normalise_date
 
 
 @dataclass(frozen=True)
@@ -129,15 +130,21 @@ def clean_text(
     # matches must hold (linescan.Screen), which takes more than half off cleaning a page
     live = bp.screen.live(text)
     basis = dict(bp.basis)
+    dates: list[tuple[str, int, str]] = []  # (basis, where, value) of every readable date a line gives
     for rid, rx in bp.metadata:
         if rx not in live:
             continue
         for m in rx.finditer(text):
             for k, v in m.groupdict().items():
-                if v and k not in meta:
+                if not v:
+                    continue
+                if k == "date":
+                    if normalise_date(v) is not None:  # 发布时间：2023-02-30 is none: another line may say
+                        dates.append((basis.get(rid, "byline"), m.start(k), v.strip()))
+                elif k not in meta:
                     meta[k] = v.strip()
-                    if k == "date":
-                        meta["date_basis"] = basis.get(rid, "byline")
+    if dates:
+        meta["date_basis"], meta["date"] = _document_date(dates)
     for _, rx in bp.drop_inline:
         if rx in live:
             text, cut = rx.subn("", text)  # spans of pure furniture (page markers, share notes): no content inside
@@ -167,6 +174,15 @@ def clean_text(
             continue
         deduped.append(line)
     return "\n".join(deduped), meta
+
+
+def _document_date(dates: list[tuple[str, int, str]]) -> tuple[str, str]:
+    """Of the dates a text's lines give, the document's own: the date under its signature (成文日期, the
+    last date alone on its line: a signature ends a document, a date line near its top may be of an event
+    it tells), else its byline's (the first 发布时间)."""
+    signed = [d for d in dates if d[0] == "signature"]
+    basis, _at, value = max(signed, key=lambda d: d[1]) if signed else min(dates, key=lambda d: d[1])
+    return basis, value
 
 
 _CONTENT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")  # a line without any is punctuation or rule

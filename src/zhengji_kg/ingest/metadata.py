@@ -3,6 +3,7 @@ title guessed from the first lines, and the sidecar ``NAME.meta.yaml`` that over
 
 from __future__ import annotations
 
+import email.utils
 import re
 
 import yaml
@@ -18,11 +19,20 @@ def normalise_date(value: str) -> str | None:
     value = value.strip()
     if _YEAR_ALONE.fullmatch(value):
         value += "年"
+    elif _COMPACT.fullmatch(value):  # 20240618, as some CMSs write their meta tags
+        value = f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    elif _RFC_2822.match(value):  # Tue, 18 Jun 2024 08:00:00 +0800, as feeds and some meta tags write it
+        try:
+            return email.utils.parsedate_to_datetime(value).date().isoformat()
+        except (TypeError, ValueError):
+            return None
     d = parse_date(value)
     return d.iso() if d else None
 
 
 _YEAR_ALONE = re.compile(r"\d{4}")
+_COMPACT = re.compile(r"(19|20)\d{6}")
+_RFC_2822 = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s")
 
 
 def guess_title(text: str) -> str | None:

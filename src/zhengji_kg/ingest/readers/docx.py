@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ..base import Extracted, IngestError
 
 SUFFIXES = (".docx",)
+_BEIJING = timedelta(hours=8)
 
 
 def read(raw: bytes, suffix: str) -> Extracted:
@@ -24,8 +27,9 @@ def read(raw: bytes, suffix: str) -> Extracted:
         meta["title"] = cp.title
     if cp.author:
         meta["author"] = cp.author
-    # the file's creation date: the document's date only where its text says none (as for a PDF)
-    defaults = {"date": cp.created.date().isoformat()} if cp.created else {}
+    # the file's creation date: the document's date only where its text says none (as for a PDF); Word
+    # stores it in UTC, and a file made before 8:00 in Beijing was made the day before in UTC
+    defaults = {"date": (cp.created + _BEIJING).date().isoformat()} if cp.created else {}
     paragraphs = [p.text for p in d.paragraphs]
     for table in d.tables:
         for row in table.rows:

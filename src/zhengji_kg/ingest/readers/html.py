@@ -97,6 +97,9 @@ def main_text(tree: Any, tags: dict[str, str]) -> Extracted | None:
         include_links=False,
         deduplicate=False,
         config=_config(),
+        # a date from the page's own markup (meta tags, the canonical URL), never one guessed from the
+        # article's text (早在2015年… made a page of 2023 one of 2015-01-01); the 发布时间 line is the byline's
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if found is None or not found.text or not _SENTENCE.search(found.text):
         return None  # nothing, or only furniture: where it finds no article, trafilatura returns the page

@@ -23,7 +23,8 @@ def read(raw: bytes, suffix: str) -> Extracted:
     meta = {}
     if title := doc.meta.get_title():
         meta["title"] = title
-    # dc:date, else the creation date: the document's date only where its text says none (as for a PDF)
-    when = getattr(doc.meta, "date", None) or doc.meta.get_creation_date()
+    # the creation date (dc:date is when it was last saved): the document's date only where its text says
+    # none (as for a PDF and a .docx)
+    when = doc.meta.get_creation_date()
     defaults = {"date": when.date().isoformat()} if hasattr(when, "date") else {}
     return Extracted("\n".join(lines), meta, defaults=defaults)
