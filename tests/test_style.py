@@ -32,5 +32,7 @@ def test_readme_names_the_wheel_of_this_release() -> None:
     from zhengji_kg import __version__
 
     assert tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"] == __version__
-    named = set(re.findall(r"zhengji_kg-([0-9][^-]*)-py3-none-any\.whl", (ROOT / "README.md").read_text("utf-8")))
-    assert named == {__version__}
+    for page in (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))):  # the manual's pages too
+        named = set(re.findall(r"zhengji_kg-([0-9][^-]*)-py3-none-any\.whl", page.read_text("utf-8")))
+        assert named <= {__version__}, page.name
+    assert re.search(r"zhengji_kg-[^-]+-py3-none-any\.whl", (ROOT / "README.md").read_text("utf-8"))

@@ -121,14 +121,12 @@ def adoptions_from_file(graph: Path) -> list[Adoption]:
 
 
 def select(rows: list[Adoption], mechanism: str | None) -> list[Adoption]:
-    """The rows of one mechanism — by its name, or by a variant's —, or all of them; ``LookupError`` with the
-    nearest names when no row has it."""
+    """The rows of one mechanism by its name (a local measure such as 抚州市容错免责办法 has rows of its own,
+    and is a variant in those of its arrangement), or all of them; ``LookupError`` with the nearest names
+    when no row has it."""
     if not mechanism:
         return rows
     picked = [a for a in rows if a.mechanism == mechanism]
-    if not picked:  # a variant's name: the arrangement it is a kind of
-        wanted = {a.mechanism for a in rows if a.variant == mechanism}
-        picked = [a for a in rows if a.mechanism in wanted]
     if not picked:
         names = sorted({a.mechanism for a in rows})
         near = difflib.get_close_matches(mechanism, names, n=5, cutoff=0.3) or [n for n in names if mechanism in n][:5]
