@@ -79,9 +79,13 @@ def collect(g: Graph) -> tuple[dict, dict, dict]:
         }
     rels: dict[tuple[str, str, str], dict] = {}
     evidence: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+    dates: dict[tuple, list[str]] = defaultdict(list)  # the event dates of a practicedIn/establishedBy
     for ev in g.subjects(RDF.type, ZJ.Evidence):
         key = (str(g.value(ev, RDF.subject)), g.value(ev, RDF.predicate), str(g.value(ev, RDF.object)))
         evidence[key].append((str(g.value(ev, ZJ.sentence)), str(g.value(ev, ZJ.rule))))
+        when = g.value(ev, ZJ.eventDate)
+        if when is not None:
+            dates[key].append(str(when))
     for p, rtype in [*TYPES.items(), (ZJ.mentionedIn, "MENTIONED_IN")]:
         for s, o in g.subject_objects(p):
             key = (str(s), p, str(o))
@@ -95,6 +99,9 @@ def collect(g: Graph) -> tuple[dict, dict, dict]:
                 "weight": max(1, len(evs)),
                 "rules": sorted({r for _, r in evs}) or ["-"],
                 "sentences": sentences,
+                # the earliest date its evidence gives (2019, 2019-05, 2019-05-02), "" where none: when a
+                # place took up a mechanism, for diffusion queries in Cypher
+                "firstDate": min(dates.get(key, ()), default=""),
             }
     return entities, sources, rels
 
@@ -155,9 +162,17 @@ def write_neo4j(g: Graph, out: Path) -> list[Path]:
         write_atomic(
             out / "relationships.csv",
             _csv(
-                [":START_ID(Entity)", ":END_ID(Entity)", ":TYPE", "weight:int", "rules:string[]", "sentences:string[]"],
                 [
-                    [r["s"], r["o"], k[1], r["weight"], r["rules"], r["sentences"]]
+                    ":START_ID(Entity)",
+                    ":END_ID(Entity)",
+                    ":TYPE",
+                    "weight:int",
+                    "rules:string[]",
+                    "sentences:string[]",
+                    "firstDate",
+                ],
+                [
+                    [r["s"], r["o"], k[1], r["weight"], r["rules"], r["sentences"], r["firstDate"]]
                     for k, r in sorted(rels.items())
                     if k[1] != "MENTIONED_IN"
                 ],
@@ -218,7 +233,7 @@ def _cypher(by_label: dict, sources: dict, rels: dict, entities: dict) -> str:
             lines.append(
                 f"UNWIND [{rows}] AS row MATCH (a:{a} {{iri: row.s}}), (b:{b} {{iri: row.o}}) "
                 f"MERGE (a)-[r:{rtype}]->(b) SET r.weight = row.weight, r.rules = row.rules, "
-                "r.sentences = row.sentences;"
+                "r.sentences = row.sentences, r.firstDate = row.firstDate;"
             )
     return "\n".join(lines) + "\n"
 
@@ -240,7 +255,9 @@ def _kuzu_schema(rels: dict, entities: dict) -> str:
         pairs[rtype].add((entities[s]["_label"], "Source" if rtype == "MENTIONED_IN" else entities[o]["_label"]))
     for rtype, ps in sorted(pairs.items()):
         conns = ", ".join(f"FROM {a} TO {b}" for a, b in sorted(ps))
-        lines.append(f"CREATE REL TABLE {rtype}({conns}, weight INT64, rules STRING[], sentences STRING[]);")
+        lines.append(
+            f"CREATE REL TABLE {rtype}({conns}, weight INT64, rules STRING[], sentences STRING[], firstDate STRING);"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -279,6 +296,10 @@ Three routes, pick one.
    defaults would keep only the last value and drop the tags).
 
 Relationship types: IMPLEMENTS, PRACTICED_IN, ESTABLISHED_BY, CONTRASTS_WITH, PART_OF, BROADER,
-RELATED_TO, BASED_IN, MENTIONED_IN; each carries `weight` (the number of evidence sentences), `rules`
-and up to {MAX_SENTENCES} `sentences`.
+RELATED_TO, BASED_IN, MENTIONED_IN; each carries `weight` (the number of evidence sentences), `rules`,
+up to {MAX_SENTENCES} `sentences` and `firstDate`: the earliest date its evidence gives a PRACTICED_IN or
+ESTABLISHED_BY (2019, 2019-05 or 2019-05-02; "" where nothing dates it). When each place took up a mechanism:
+
+    MATCH (m:Mechanism {{label: "容错纠错机制"}})<-[:BROADER*0..]-(v)-[r:PRACTICED_IN]->(p:Place)
+    WHERE r.firstDate <> "" RETURN p.label, min(r.firstDate) AS first ORDER BY first
 """
