@@ -211,7 +211,7 @@ def test_ctrl_c_leaves_previous_output_and_a_consistent_cache(slow_corpus, tmp_p
 
 
 def test_worker_crash_costs_only_its_file(monkeypatch, tmp_path) -> None:
-    import zhengji_kg.pipeline as pipeline
+    import zhengji_kg.worker as worker
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -219,7 +219,7 @@ def test_worker_crash_costs_only_its_file(monkeypatch, tmp_path) -> None:
         (corpus / f"d{i}.txt").write_text(f"第{i}号。{GOOD}", encoding="utf-8")
     (corpus / "crash.txt").write_text(GOOD, encoding="utf-8")
     out = tmp_path / "out"
-    real = pipeline.parse_source
+    real = worker.parse_source
 
     def dies_on_crash_txt(src):
         if src.name == "crash.txt":
@@ -227,7 +227,7 @@ def test_worker_crash_costs_only_its_file(monkeypatch, tmp_path) -> None:
         return real(src)
 
     # workers are forked from this process, so they run the patched parser
-    monkeypatch.setattr(pipeline, "parse_source", dies_on_crash_txt)
+    monkeypatch.setattr(worker, "parse_source", dies_on_crash_txt)
     res = CliRunner().invoke(main, ["build", str(corpus), "-o", str(out), "-q", "-j", "2", "--no-cache"])
     assert res.exit_code == EXIT_SKIPPED, res.output
     assert "skipped crash.txt: its worker process died while extracting it (exit code 1)" in res.output

@@ -197,16 +197,16 @@ def _corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def boom(monkeypatch):
     """An extractor bug that strikes one document (the one that mentions 'boom')."""
-    import zhengji_kg.pipeline as pipeline
+    import zhengji_kg.worker as worker
 
-    real = pipeline.relate
+    real = worker.relate
 
     def relate(doc, rules):
         if "boom" in doc.text:
             raise ValueError("a bug met on strange input")
         return real(doc, rules)
 
-    monkeypatch.setattr(pipeline, "relate", relate)
+    monkeypatch.setattr(worker, "relate", relate)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -239,17 +239,17 @@ def test_a_document_that_fails_on_dask_is_skipped(tmp_path: Path, boom) -> None:
 
 def test_a_dask_task_that_raises_costs_its_file_only(tmp_path: Path, monkeypatch) -> None:
     distributed = pytest.importorskip("dask.distributed")
-    import zhengji_kg.pipeline as pipeline
+    import zhengji_kg.distributed as dist
     from zhengji_kg import build
 
-    real = pipeline.process_source
+    real = dist.process_source
 
     def process_source(src, *args, **kwargs):
         if src.name == "boom.txt":
             raise MemoryError("a worker ran out of memory")
         return real(src, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "process_source", process_source)
+    monkeypatch.setattr(dist, "process_source", process_source)  # the task the client submits
     with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
         kg = build([_corpus(tmp_path)], executor="dask", scheduler=cluster)
     assert kg.report is not None and kg.report.read == ["a.txt", "c.txt"]
@@ -258,16 +258,16 @@ def test_a_dask_task_that_raises_costs_its_file_only(tmp_path: Path, monkeypatch
 
 
 def test_a_document_whose_turtle_fails_is_skipped(tmp_path: Path, monkeypatch) -> None:
-    import zhengji_kg.rdf as rdf
+    import zhengji_kg.worker as worker
 
-    real = rdf.document_turtle
+    real = worker.document_turtle
 
     def document_turtle(doc, iris):
         if doc.id == "boom":
             raise KeyError("no such term")
         return real(doc, iris)
 
-    monkeypatch.setattr(rdf, "document_turtle", document_turtle)
+    monkeypatch.setattr(worker, "document_turtle", document_turtle)
     res = _build([str(_corpus(tmp_path)), "-o", str(tmp_path / "out"), "--jobs", "1", "--no-cache"])
     assert res.exit_code == EXIT_SKIPPED and "skipped boom.txt: internal error while extracting (KeyError" in res.output
 

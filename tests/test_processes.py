@@ -160,16 +160,16 @@ def _patched(folder: Path, action: str, when: str = "True") -> dict[str, str]:
         textwrap.dedent(
             f"""
             import os, signal, time
-            import zhengji_kg.pipeline as pipeline
+            import zhengji_kg.worker as worker
 
-            _relate = pipeline.relate
+            _relate = worker.relate
 
             def relate(doc, rules):
                 if {when}:
                     {action}
                 return _relate(doc, rules)
 
-            pipeline.relate = relate
+            worker.relate = relate
             """
         ),
         encoding="utf-8",
@@ -301,9 +301,9 @@ def test_the_api_reports_a_dead_worker_like_any_bad_file(tmp_path: Path, monkeyp
     """In a notebook: ``build(jobs=2)`` gives the graph of the others and names the file in ``report.skipped``."""
     import multiprocessing
 
-    import zhengji_kg.pipeline as pipeline
+    import zhengji_kg.worker as worker
 
-    real = pipeline.relate
+    real = worker.relate
     main = os.getpid()
 
     def relate(doc, rules):
@@ -311,7 +311,7 @@ def test_the_api_reports_a_dead_worker_like_any_bad_file(tmp_path: Path, monkeyp
             os.kill(os.getpid(), signal.SIGKILL)
         return real(doc, rules)
 
-    monkeypatch.setattr(pipeline, "relate", relate)  # the workers are forked: they have it too
+    monkeypatch.setattr(worker, "relate", relate)  # the workers are forked: they have it too
     corpus = tmp_path / "c"
     corpus.mkdir()
     good = "天津市和平区建立容错纠错机制，坚持“三个区分开来”，推动干部树立正确政绩观。"

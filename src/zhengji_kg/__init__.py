@@ -6,9 +6,8 @@
 >>> kg.networkx()                              # networkx.MultiDiGraph  # doctest: +SKIP
 """
 
-__version__ = "0.5.0"
-
 from .pipeline import build, extract_document
 from .rules import load_rules
+from .version import __version__
 
 __all__ = ["__version__", "build", "extract_document", "load_rules"]

@@ -21,9 +21,9 @@ from typing import Any
 
 import zstandard
 
-from . import __version__
 from .ingest import SourceFile
 from .rules import RuleSet
+from .version import __version__
 
 # bump when the cached objects change shape (a new release re-extracts anyway: its version is in the key)
 FORMAT = "zhengji-kg-cache-7"

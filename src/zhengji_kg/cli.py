@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from . import __version__
 from .pipeline import EXECUTORS
+from .version import __version__
 
 EXIT_SKIPPED = 3  # some files were skipped (reported by name); the rest were built
 EXIT_INTERRUPTED = 130  # Ctrl-C: as shells report SIGINT (143 for SIGTERM, 129 for SIGHUP); nothing was written

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .output import write_atomic
+from .query import canned_query, load_store, run_query_oxigraph
 
 if TYPE_CHECKING:
     from .graph import KnowledgeGraph
@@ -112,8 +113,6 @@ def _closure(start: tuple[str, str], up: dict[tuple[str, str], list[tuple[str, s
 
 def adoptions_from_file(graph: Path) -> list[Adoption]:
     """The adoption table of a built graph file, by the canned query ``adoptions`` (Oxigraph)."""
-    from .query import canned_query, load_store, run_query_oxigraph
-
     cols, rows = run_query_oxigraph(load_store(graph), canned_query("adoptions").text)
     if tuple(cols) != COLUMNS:  # the query and this table are one contract
         raise ValueError(f"the adoptions query gives {cols}, expected {list(COLUMNS)}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from .ingest import SourceFile
 from .rules import RuleSet
+from .worker import DocResult, internal_error, process_source
 
 WINDOW = 512  # tasks in flight at once: enough to keep a cluster busy, bounded client memory
 
@@ -26,8 +27,6 @@ def dask_results(
         from dask.distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise RuntimeError("--executor dask needs Dask: pip install 'zhengji-kg[dask]'") from exc
-
-    from .pipeline import DocResult, internal_error, process_source
 
     own_cluster = None
     if isinstance(scheduler, Client):

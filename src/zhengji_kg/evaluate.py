@@ -169,9 +169,7 @@ def evaluate(kg: KnowledgeGraph, gold_dir: Path) -> dict[str, Score]:
     return evaluate_documents(kg.documents, gold_dir)
 
 
-def evaluate_documents(
-    documents: Mapping[str, Document], gold_dir: Path, only_these: bool = False
-) -> dict[str, Score]:
+def evaluate_documents(documents: Mapping[str, Document], gold_dir: Path, only_these: bool = False) -> dict[str, Score]:
     """Score documents (id → extracted document) against the gold files of ``gold_dir`` — all of them (a
     document not built misses all it should have found), or with ``only_these`` those of ``documents``."""
     scores = {t: Score() for t in (*TYPES, "relation")}

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from .segment import word_tag
+
 LEVELS = {
     "省": "province",
     "自治区": "province",
@@ -172,8 +174,6 @@ def level_of(code: str) -> str:
 
 def _is_place_word(word: str) -> bool:
     """A city's short form counts only where jieba's dictionary tags it as a place name (ns)."""
-    from .segment import word_tag
-
     return word_tag(word) == "ns"
 
 

@@ -6,10 +6,12 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from .gazetteer import gazetteer
-from .model import Document
+from .model import SCORED, Document, Evidence
+from .netx import to_networkx
+from .rdf import document_triples, merge_triples, relation_evidence_iri, to_rdf
 from .rules import RuleSet
 
 if TYPE_CHECKING:
@@ -35,26 +37,6 @@ class EntityRecord:
     subtype: str = ""
     code: str = ""
     count: int = 0
-
-
-# the relations the scored decision decides: their evidence carries its score (zj:score)
-SCORED = frozenset({"implements", "practicedIn", "establishedBy", "contrastsWith"})
-
-
-class Evidence(NamedTuple):
-    """One sentence behind a relation (a tuple: a large graph holds hundreds of thousands)."""
-
-    source: str
-    sentence: str  # "" for co-occurrence (relatedTo): see ``contribution``
-    start: int
-    end: int
-    rule: str
-    modality: str = "reported"
-    derived: bool = False  # known from the gazetteer or lexicon (partOf, broader, basedIn), not stated
-    iri: str = ""  # the evidence node's IRI where the merge needs it (co-occurrence weights)
-    score: float | None = None  # the scored decision's score (weights.py); None where none decided it
-    date: str = ""  # when the sentence dates what it states (model.Relation.date), and how it is known
-    date_basis: str = ""
 
 
 class KnowledgeGraph:
@@ -235,8 +217,6 @@ class KnowledgeGraph:
 
     def triples(self) -> Iterator[ox.Triple]:
         """Every triple of the graph (pyoxigraph terms): the merged part, then each document's part."""
-        from .rdf import document_triples, merge_triples
-
         if self.streamed:
             raise ValueError("this graph was streamed to disk as it was built; load its graph.ttl instead")
         yield from merge_triples(self)
@@ -244,15 +224,11 @@ class KnowledgeGraph:
             yield from document_triples(self.documents[doc_id])
 
     def rdf(self) -> rdflib.Graph:
-        from .rdf import to_rdf
-
         return to_rdf(self)
 
     def networkx(self) -> nx.MultiDiGraph:
         """Entities as nodes (label, type, aliases, count, code), relations as keyed edges (``relation``,
         ``weight`` = evidence sentences) — the same graph ``export --to gexf|graphml`` writes."""
-        from .export.gephi import to_networkx
-
         return to_networkx(self.rdf())
 
 
@@ -274,8 +250,6 @@ def contribution(doc: Document, cooccurrence_iris: dict | None = None) -> Contri
     """The merge's input from one document: its mentions summed per entity (the merge adds them the
     same way one by one), its stated relations, then its derived ones, each with its sentence.
     ``cooccurrence_iris`` are the evidence IRIs ``rdf.document_turtle`` already worked out."""
-    from .rdf import relation_evidence_iri
-
     known = cooccurrence_iris or {}
 
     ents: dict[EntityKey, list[Any]] = {}

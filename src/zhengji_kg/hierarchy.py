@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .extract.places import _scan
 from .gazetteer import gazetteer
 from .model import Document, Relation
 from .rules import RuleSet
@@ -98,8 +99,6 @@ def broader_rule(rules: RuleSet, etype: str, key: str) -> str:
 @lru_cache(maxsize=65536)
 def place_in_name(name: str):
     """The longest unambiguous administrative name inside an organization's name (辽宁省委组织部 → 辽宁省)."""
-    from .extract.places import _scan
-
     g = gazetteer()
     scanned = [cs for _s, _e, _n, cs in _scan(name)]
     unique = {cs[0] for cs in scanned if len(cs) == 1}

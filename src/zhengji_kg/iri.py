@@ -33,7 +33,7 @@ URL_PATTERN = rf"https?://(?:{_ASCII}*{_LAST})(?:(?<=[/=]){_HAN}+(?:{_ASCII}*{_L
 URL_IN_TEXT = re.compile(URL_PATTERN)
 
 LINK_SCHEMES = ("http", "https", "ftp")
-_NOT_IN_IRI = frozenset(" <>\"{}|\\^`")  # ASCII characters an IRI never holds bare
+_NOT_IN_IRI = frozenset(' <>"{}|\\^`')  # ASCII characters an IRI never holds bare
 _ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")  # a % that does not start a valid escape
 
 

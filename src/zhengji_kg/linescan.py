@@ -20,6 +20,8 @@ from functools import lru_cache
 from re import _constants as c  # the parser behind re.compile: private, but stable since Python 3.11
 from re import _parser
 
+from .matcher import Matcher
+
 _NL = ord("\n")
 
 
@@ -131,8 +133,6 @@ class Screen:
     which of their necessary words it holds (fifty ``in`` tests cost five times as much)."""
 
     def __init__(self, patterns: Iterable[re.Pattern[str]]) -> None:
-        from .matcher import Matcher
-
         self._words = {p: necessary_words(p) for p in patterns}
         self._matcher = Matcher({w: None for ws in self._words.values() for w in ws})
 

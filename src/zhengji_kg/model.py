@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 ENTITY_TYPES = ("concept", "mechanism", "place", "organization")
 
@@ -70,3 +71,23 @@ class Document:
     place_codes: dict[str, str] = field(default_factory=dict)
     # what had to be mended to read the file (control bytes removed, a link left out …): build warnings
     notes: list[str] = field(default_factory=list)
+
+
+# the relations the scored decision decides: their evidence carries its score (zj:score)
+SCORED = frozenset({"implements", "practicedIn", "establishedBy", "contrastsWith"})
+
+
+class Evidence(NamedTuple):
+    """One sentence behind a relation (a tuple: a large graph holds hundreds of thousands)."""
+
+    source: str
+    sentence: str  # "" for co-occurrence (relatedTo): see ``contribution``
+    start: int
+    end: int
+    rule: str
+    modality: str = "reported"
+    derived: bool = False  # known from the gazetteer or lexicon (partOf, broader, basedIn), not stated
+    iri: str = ""  # the evidence node's IRI where the merge needs it (co-occurrence weights)
+    score: float | None = None  # the scored decision's score (weights.py); None where none decided it
+    date: str = ""  # when the sentence dates what it states (model.Relation.date), and how it is known
+    date_basis: str = ""

@@ -19,8 +19,8 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS, XSD
 
-from .graph import SCORED, Evidence
 from .iri import encode_segment, is_iri
+from .model import SCORED, Evidence
 from .segment import sentence_lookup
 
 if TYPE_CHECKING:

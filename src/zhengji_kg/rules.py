@@ -16,6 +16,7 @@ import yaml
 
 from .model import ENTITY_TYPES
 from .resources import load_yaml, ontology_path
+from .version import __version__
 from .weights import Weights, WeightsError, load_weights
 
 PLACEHOLDERS = {
@@ -243,8 +244,6 @@ def load_rules(
     h.update(text.encode("utf-8"))
     # the boilerplate patterns decide what text is extracted from: a change to them is a change of rules
     h.update(ontology_path("boilerplate.yaml").read_bytes())
-    from . import __version__
-
     h.update(__version__.encode())
     weights_path = Path(weights_file) if weights_file else ontology_path("weights.yaml")
     weights = Weights()

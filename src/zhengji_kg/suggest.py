@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .extract.context import Context
 from .extract.patterns import QUOTED, clean_label
 from .graph import KnowledgeGraph
 from .segment import tokens
@@ -34,8 +35,6 @@ def suggest(kg: KnowledgeGraph, min_docs: int = 1, min_count: int = 2) -> list[C
     for r in rules.mention_rules:
         skip |= set(r.get("generic") or ())
     known = {label for rec in kg.entities.values() for label in rec.labels} | {k for _, k in kg.entities}
-    from .extract.context import Context
-
     words = Context.for_rules(rules).jieba_words
     found: dict[str, Candidate] = {}
 

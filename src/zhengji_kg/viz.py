@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .diffusion import adoptions
+from .rdf import entity_iri
 
 if TYPE_CHECKING:
     from .graph import Evidence, KnowledgeGraph
@@ -58,8 +59,6 @@ def render_html(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-
 def page_model(kg: KnowledgeGraph, max_nodes: int = 400, title: str = "zhengji-kg") -> dict[str, Any]:
     """What the page shows, as plain data (small, picklable): the nodes and edges with their styles,
     each node's panel, the counts — everything ``render_page`` needs and nothing of the rest of ``kg``."""
-    from .rdf import entity_iri
-
     degree: dict[tuple[str, str], int] = {k: 0 for k in kg.entities}
     for (s, _p, o), evs in kg.relations.items():
         degree[s] = degree.get(s, 0) + len(evs)

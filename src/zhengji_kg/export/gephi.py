@@ -9,61 +9,16 @@ Gephi shows them. Both files give the same bytes for the same graph.
 from __future__ import annotations
 
 import io
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lxml import etree
-from rdflib import RDF, Graph
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib import Graph
+from rdflib.namespace import DCTERMS
 
-from ..rdf import ZJ
+from ..netx import to_networkx
+from ..version import __version__
 
-if TYPE_CHECKING:  # networkx is imported where it is used: a build (which only tidies exports) never needs it
-    import networkx as nx
-
-CORE = {ZJ.Concept: "concept", ZJ.Mechanism: "mechanism", ZJ.Place: "place", ZJ.Organization: "organization"}
 COLOUR = {"concept": (225, 87, 89), "mechanism": (78, 121, 167), "place": (89, 161, 79), "organization": (242, 142, 43)}
-EDGES = {
-    ZJ.implements: "implements",
-    ZJ.practicedIn: "practicedIn",
-    ZJ.establishedBy: "establishedBy",
-    ZJ.contrastsWith: "contrastsWith",
-    ZJ.partOf: "partOf",
-    SKOS.broader: "broader",
-    ZJ.relatedTo: "relatedTo",
-    ZJ.basedIn: "basedIn",
-}
-
-
-def to_networkx(g: Graph) -> nx.MultiDiGraph:
-    """Entities as nodes (label, type, aliases, count, code), relations as typed edges weighted by evidence."""
-    import networkx as nx
-
-    out = nx.MultiDiGraph()
-    for cls, etype in CORE.items():
-        for e in sorted(g.subjects(RDF.type, cls)):
-            aliases = sorted(str(a) for a in g.objects(e, SKOS.altLabel))
-            count = g.value(e, ZJ.mentionCount)
-            out.add_node(
-                str(e),
-                label=str(g.value(e, SKOS.prefLabel) or ""),
-                type=etype,
-                aliases=";".join(aliases),
-                count=int(count) if count is not None else 0,
-                sources=len(set(g.objects(e, ZJ.mentionedIn))),
-                code=str(g.value(e, ZJ.adminCode) or ""),
-                category=str(g.value(e, ZJ.category) or ""),
-            )
-    weights: Counter[tuple[str, str, str]] = Counter()
-    for ev in g.subjects(RDF.type, ZJ.Evidence):
-        p = g.value(ev, RDF.predicate)
-        if p in EDGES:
-            weights[(str(g.value(ev, RDF.subject)), EDGES[p], str(g.value(ev, RDF.object)))] += 1
-    for (s, rel, o), w in sorted(weights.items()):
-        if s in out and o in out:
-            # not "type": GEXF reserves it for directed/undirected
-            out.add_edge(s, o, key=rel, relation=rel, label=rel, weight=float(w))
-    return out
 
 
 GEXF_NS = "http://gexf.net/1.3"
@@ -88,8 +43,6 @@ def to_gexf(g: Graph) -> bytes:
     the export as the last-modified date. Here the date is the newest date of the graph's sources, so
     the same graph always gives the same bytes; an edge's relation is its label, its ``kind`` (Gephi's
     edge type: parallel edges of different relations stay apart) and a column."""
-
-    from .. import __version__
 
     nxg = to_networkx(g)
     root = etree.Element(f"{{{GEXF_NS}}}gexf", nsmap={None: GEXF_NS, "viz": VIZ_NS}, version="1.3")

@@ -8,29 +8,17 @@ not a mention of its own).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
 
 from ..model import Document, Mention
 from ..rules import RuleSet
+from ..segment import posseg
 from ..weights import Weights
+from . import lexicon, mechanisms, patterns, places  # noqa: F401  (each registers its extractors)
+from .boundaries import trim_openings
 from .context import Context
-
-Extractor = Callable[[Document, dict, Context], Iterable[Mention]]
-REGISTRY: dict[str, Extractor] = {}
-
-
-def register(kind: str) -> Callable[[Extractor], Extractor]:
-    def deco(fn: Extractor) -> Extractor:
-        REGISTRY[kind] = fn
-        return fn
-
-    return deco
-
-
-from . import lexicon, mechanisms, patterns, places  # noqa: E402,F401  (registration)
-from .boundaries import trim_openings  # noqa: E402
-from .features import mention_features  # noqa: E402
-from .mechanisms import resolve_references  # noqa: E402
+from .features import mention_features
+from .mechanisms import resolve_references
+from .registry import REGISTRY, Extractor, register  # noqa: F401  (the registry, as before)
 
 
 def extract_mentions(doc: Document, rules: RuleSet, weights: Weights | None = None) -> list[Mention]:
@@ -95,8 +83,6 @@ def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:
 def _prefer_lexicon(found: list[Mention], ctx: Context) -> list[Mention]:
     """A discovered name that only adds a verb, a metaphor or a quotation before a lexicon name is the
     lexicon name in context (积极探索|生态产品价值实现机制, “风向标”|干部考核评价体系)."""
-    from ..segment import posseg
-
     lex = [m for m in found if m.type == "mechanism" and m.rule.endswith("lexicon")]
     metaphors = ctx.rules.words.get("metaphors", frozenset())
     drop = set()

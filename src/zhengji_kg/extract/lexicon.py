@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Document, Mention
-from . import register
 from .context import Context
+from .registry import register
 
 
 @register("lexicon")

@@ -16,9 +16,9 @@ from functools import lru_cache
 
 from ..model import Document, Mention, Sentence
 from ..segment import clause_marks, window_tokens, word_tag
-from . import register
 from .context import Context
 from .patterns import clean_label
+from .registry import register
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
 _CONJ = {"和", "与", "及", "、", "以及"}

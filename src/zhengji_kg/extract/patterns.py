@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from ..linescan import finditer, finditer_ending
 from ..model import Document, Mention
 from ..segment import window_tokens
-from . import register
 from .context import Context
+from .places import _scan
+from .registry import register
 
 QUOTED = re.compile(r"[“\"『「]([^“”\"『』「」\n]{2,12})[”\"』」]")
 
@@ -78,8 +79,6 @@ def _party_key(m: re.Match[str], label: str, prefix: str) -> tuple[str, tuple[st
 def _trim_org(m: re.Match[str], start: int, label: str) -> tuple[int, str]:
     """The place part of a body's name must be made of real places: 北京市朝阳区纪委监委 stays whole,
     按照市政协党组 → 市政协党组 (按照市 is no place)."""
-    from .places import _scan
-
     if not m.groupdict().get("place") or re.match(r"^(XX|某|X)", m.group("place")):
         return start, label
     # the place and level characters together (甘肃省天水市秦州 + 区) must be made of real places

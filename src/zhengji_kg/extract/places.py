@@ -10,9 +10,9 @@ from ..gazetteer import gazetteer
 from ..linescan import finditer
 from ..matcher import Matcher
 from ..model import Document, Mention
-from ..segment import window_tokens, word_tag
-from . import register
+from ..segment import tokens, window_tokens, word_tag
 from .context import Context
+from .registry import register
 
 LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
 
@@ -51,8 +51,6 @@ def _not_a_place_here(text: str, start: int, end: int) -> bool:
 
 def _is_word(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] begins and ends on jieba word boundaries (looked at in a small window)."""
-    from ..segment import tokens
-
     lo = max(0, start - 6)
     bounds = {lo}
     for _w, _s, e in tokens(text[lo : end + 6]):

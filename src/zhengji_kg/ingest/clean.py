@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..iri import URL_PATTERN
 from ..linescan import Screen
+from ..matcher import Matcher
 from ..resources import load_yaml, ontology_path
+from ..rules import load_rules
 from .metadata import normalise_date
 
 
@@ -96,9 +98,6 @@ def _join_page_splits(lines: list[str]) -> list[str]:
 @lru_cache(maxsize=1)
 def lexicon_guard() -> Callable[[str], bool]:
     """Whether a text holds a concept or mechanism of the built-in lexicon: such text is never boilerplate."""
-    from ..matcher import Matcher
-    from ..rules import load_rules
-
     terms = Matcher(
         {
             surface: surface
