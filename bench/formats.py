@@ -64,9 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     import pypdf
     import pypdfium2
 
+    from zhengji_kg.base.rules import load_rules
     from zhengji_kg.ingest import SourceFile, parse_source
-    from zhengji_kg.pipeline import extract_document
-    from zhengji_kg.rules import load_rules
+    from zhengji_kg.pipeline.corpus import extract_document
 
     docs = documents(args.docs)
     made = {

@@ -38,8 +38,8 @@ def source_paragraphs(sources: list[Path]) -> list[str]:
 
 def _swap_places(text: str, rng: random.Random, by_level: dict[str, list], chosen: dict[str, str]) -> str:
     """Replace each full gazetteer name in ``text`` by another division of the same level."""
+    from zhengji_kg.base.gazetteer import gazetteer
     from zhengji_kg.extract.places import _scan
-    from zhengji_kg.gazetteer import gazetteer
 
     g = gazetteer()
     parts, last = [], 0
@@ -56,7 +56,7 @@ def _swap_places(text: str, rng: random.Random, by_level: dict[str, list], chose
 
 def make_corpus(n: int, out: Path, sources: list[Path], seed: int = 20261122, size: int = 3300) -> int:
     """Write ``n`` documents of about ``size`` bytes into ``out``; return the bytes written."""
-    from zhengji_kg.gazetteer import gazetteer
+    from zhengji_kg.base.gazetteer import gazetteer
 
     paragraphs = source_paragraphs(sources)
     by_level: dict[str, list] = {}

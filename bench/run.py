@@ -121,7 +121,7 @@ def run_build(corpus: Path, out: Path, jobs: int, cache: bool) -> dict:
 
 
 def run_queries(graph: Path) -> tuple[float, list[tuple[str, float, int, list[float]]]]:
-    from zhengji_kg.query import canned_queries, load_store, run_query_oxigraph
+    from zhengji_kg.outputs.query import canned_queries, load_store, run_query_oxigraph
 
     t = time.perf_counter()
     store = load_store(graph)

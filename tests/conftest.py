@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from zhengji_kg import build, extract_document, load_rules
-from zhengji_kg.model import Document
-from zhengji_kg.relate import rules_alone
+from zhengji_kg.base.model import Document
+from zhengji_kg.extract.relate import rules_alone
 
 ROOT = Path(__file__).resolve().parent.parent
 # how many documents the demo corpus holds (its sidecars are none): tests that build it count on it

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from zhengji_kg.cli import main
-from zhengji_kg.pipeline import build
-from zhengji_kg.rdf import canonical_ntriples, sorted_ntriples
+from zhengji_kg.kg.rdf import canonical_ntriples, sorted_ntriples
+from zhengji_kg.pipeline.corpus import build
 
 from .conftest import DEMO  # the corpus below holds the demo corpus twice
 
@@ -150,7 +150,7 @@ def test_a_damaged_cache_entry_is_extracted_again(corpus, single, tmp_path) -> N
 def short_runs(monkeypatch):
     """Runs of three documents, so that the corpus has several (a real one cuts about every 64, where a
     key's hash says: in a corpus this small that could be anywhere)."""
-    from zhengji_kg import pipeline
+    from zhengji_kg.pipeline import corpus as pipeline
 
     monkeypatch.setattr(pipeline, "RUN_DOCS", 2**40)
     monkeypatch.setattr(pipeline, "MAX_RUN_DOCS", 3)
@@ -179,7 +179,7 @@ def _built_copy(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 def _count_loads(monkeypatch) -> list[str]:
     """The keys of the results loaded from the cache, as builds run."""
-    from zhengji_kg.cache import ExtractionCache
+    from zhengji_kg.pipeline.cache import ExtractionCache
 
     return _calls(monkeypatch, ExtractionCache, "load", lambda self, key, row: key)
 
@@ -236,7 +236,7 @@ def test_feeder_with_a_cache_starts_one_worker_at_once_and_the_rest_when_read(ru
     extracted while the corpus is still read); the others wait for ``start``, which adds only the
     workers still wanted. Results come back whole and in any order asked."""
     from zhengji_kg.ingest import SourceFile
-    from zhengji_kg.pipeline import _Feeder
+    from zhengji_kg.pipeline.corpus import _Feeder
 
     files = [SourceFile(f"d{i}.txt", f"第{i}县建立容错纠错机制，树立正确政绩观。".encode()) for i in range(5)]
     feeder = _Feeder(rules, jobs=3, turtle=True, keep_text=False, hold=True)
@@ -260,8 +260,8 @@ def test_a_prestarted_worker_takes_the_first_file_and_is_not_waited_for_when_unu
     and ends it."""
     import time
 
-    from zhengji_kg import pipeline
     from zhengji_kg.ingest import SourceFile
+    from zhengji_kg.pipeline import corpus as pipeline
 
     feeder = pipeline._Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
     try:
@@ -291,7 +291,7 @@ def test_a_prestarted_worker_takes_the_first_file_and_is_not_waited_for_when_unu
 
 def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
     from zhengji_kg.ingest import SourceFile
-    from zhengji_kg.pipeline import _Feeder
+    from zhengji_kg.pipeline.corpus import _Feeder
 
     feeder = _Feeder(rules, jobs=4, turtle=True, keep_text=False, hold=True)
     try:
@@ -307,14 +307,14 @@ def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
 def settled(monkeypatch):
     """Every file counts as settled, its stamp noted however recently it was written (a test's files are
     a second old; a real corpus's are not)."""
-    from zhengji_kg import pipeline
+    from zhengji_kg.pipeline import corpus as pipeline
 
     monkeypatch.setattr(pipeline, "RACY_NS", -(10**15))
 
 
 def _count_reads(monkeypatch) -> list[str]:
     """The names of the corpus files read, as builds run."""
-    from zhengji_kg import pipeline
+    from zhengji_kg.pipeline import corpus as pipeline
 
     return _calls(monkeypatch, pipeline, "load_source", lambda path, root: path.name)
 
@@ -372,8 +372,8 @@ def test_files_changed_just_before_a_build_are_read_by_the_next(corpus, tmp_path
 def test_on_tail_comes_once_before_the_model_is_merged(corpus, tmp_path, rules, cached) -> None:
     """``build_to(on_tail=…)`` is called once, when a fiftieth of the files to extract are left (at once in a
     rebuild where nothing changed), and before ``on_merged``."""
-    from zhengji_kg.cache import ExtractionCache
-    from zhengji_kg.pipeline import build_to
+    from zhengji_kg.pipeline.cache import ExtractionCache
+    from zhengji_kg.pipeline.corpus import build_to
 
     calls: list[tuple[str, int]] = []
 
@@ -411,7 +411,7 @@ def test_a_copy_that_fails_in_the_background_fails_the_build_and_keeps_the_old_g
     there fails the build as any write does: the previous graph stays, no temporary file is left."""
     import threading
 
-    import zhengji_kg.pipeline as pipeline
+    import zhengji_kg.pipeline.corpus as pipeline
 
     work = tmp_path / "corpus"
     shutil.copytree(corpus, work)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from zhengji_kg.cli import main
-from zhengji_kg.query import CannedQuery, canned_queries, load_store, run_query, run_query_oxigraph
+from zhengji_kg.outputs.query import CannedQuery, canned_queries, load_store, run_query, run_query_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = canned_queries()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from zhengji_kg.children import (
+from zhengji_kg.base.children import (
     Stopped,
     default_stop_signals,
     die_with_parent,

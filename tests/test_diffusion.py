@@ -20,13 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zhengji_kg import build
+from zhengji_kg.base.dates import PartialDate, find_times, parse_date
+from zhengji_kg.base.model import Sentence
 from zhengji_kg.cli import main
-from zhengji_kg.dates import PartialDate, find_times, parse_date
-from zhengji_kg.dating import PLAN, stated_date
-from zhengji_kg.diffusion import COLUMNS, adoptions, adoptions_from_file, cumulative, select, to_csv
+from zhengji_kg.extract.dating import PLAN, stated_date
 from zhengji_kg.ingest import normalise_date, parse_source
 from zhengji_kg.ingest.files import SourceFile
-from zhengji_kg.model import Sentence
+from zhengji_kg.outputs.diffusion import COLUMNS, adoptions, adoptions_from_file, cumulative, select, to_csv
 
 # ---------------------------------------------------------------- dates as written
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from zhengji_kg import build
 from zhengji_kg.cli import main
-from zhengji_kg.evaluate import evaluate
+from zhengji_kg.outputs.evaluate import evaluate
 
 
 def test_scoring_rules(tmp_path: Path, rules) -> None:

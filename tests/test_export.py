@@ -12,7 +12,7 @@ from rdflib import Dataset, Graph
 from rdflib.namespace import DCTERMS
 
 from zhengji_kg.cli import main
-from zhengji_kg.rdf import sorted_ntriples
+from zhengji_kg.kg.rdf import sorted_ntriples
 
 ROOT = Path(__file__).resolve().parent.parent
 

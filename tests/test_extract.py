@@ -121,7 +121,7 @@ def test_contrasts(run) -> None:
 
 
 def test_modality(run, rules) -> None:
-    from zhengji_kg.relate import modality
+    from zhengji_kg.extract.relate import modality
 
     doc = run("严禁搞形象工程。坚决反对唯GDP论英雄。各地要推行干部政绩档案。江苏省南京市鼓楼区推行干部政绩档案。")
     moods = {}
@@ -270,7 +270,7 @@ def test_modality_belongs_to_its_clause(run) -> None:
 def test_every_division_has_a_gb_t_2260_code() -> None:
     """The package's table holds "资料暂缺" as 台湾省's code; a code that is not six digits fails the shapes
     (`zj:adminCode` pattern) and so `validate` of any build that names the place."""
-    from zhengji_kg.gazetteer import Gazetteer
+    from zhengji_kg.base.gazetteer import Gazetteer
 
     divisions = Gazetteer().divisions
     assert all(len(code) == 6 and code.isdigit() for code in divisions), [c for c in divisions if not c.isdigit()]

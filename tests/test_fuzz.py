@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from rdflib import Graph
 
 from zhengji_kg import load_rules
-from zhengji_kg.pipeline import build_to
-from zhengji_kg.rdf import source_iri
-from zhengji_kg.validate import validate
-from zhengji_kg.viz import page_model, render_page
+from zhengji_kg.kg.rdf import source_iri
+from zhengji_kg.outputs.validate import validate
+from zhengji_kg.outputs.viz import page_model, render_page
+from zhengji_kg.pipeline.corpus import build_to
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("ZHENGJI_FUZZ_EXAMPLES", "40"))

@@ -8,9 +8,9 @@ import random
 
 import pytest
 
-from zhengji_kg.graph import KnowledgeGraph
 from zhengji_kg.ingest import iter_corpus_files, load_source
-from zhengji_kg.pipeline import process_source
+from zhengji_kg.kg.graph import KnowledgeGraph
+from zhengji_kg.pipeline.corpus import process_source
 
 from .conftest import ROOT, SEEDS
 
@@ -85,10 +85,10 @@ def test_a_partial_is_plain_data(rules, parts) -> None:
 def test_contribution_takes_the_cooccurrence_iris_of_the_turtle_writer(rules) -> None:
     """``document_turtle`` hands its co-occurrence evidence IRIs to ``contribution``: the same IRIs as
     ``evidence_iri`` computes on its own, for every document of the demo and seed corpora."""
-    from zhengji_kg.graph import contribution
     from zhengji_kg.ingest import parse_source
-    from zhengji_kg.pipeline import extract_document, slim
-    from zhengji_kg.rdf import document_turtle
+    from zhengji_kg.kg.graph import contribution
+    from zhengji_kg.kg.rdf import document_turtle
+    from zhengji_kg.pipeline.corpus import extract_document, slim
 
     roots = [ROOT / "corpus"] + ([SEEDS] if SEEDS.is_dir() else [])
     cooccurrences = 0
@@ -107,7 +107,7 @@ def test_contribution_takes_the_cooccurrence_iris_of_the_turtle_writer(rules) ->
 def test_a_subtype_a_later_run_sets_outright_survives_runs(rules) -> None:
     """A place first mentioned with a subtype of its own, then named as the parent of a derived partOf
     (the gazetteer gives its level outright): merged by runs as one by one, whichever way runs merge."""
-    from zhengji_kg.gazetteer import gazetteer
+    from zhengji_kg.base.gazetteer import gazetteer
 
     code, division = next((c, d) for c, d in sorted(gazetteer().divisions.items()) if d.level == "city")
     place = ("place", division.name)

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from zhengji_kg.cli import EXIT_INTERRUPTED, EXIT_SKIPPED, main
-from zhengji_kg.rdf import canonical_ntriples
+from zhengji_kg.kg.rdf import canonical_ntriples
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "天津市和平区建立容错纠错机制，坚持“三个区分开来”，推动干部树立正确政绩观。"
@@ -211,7 +211,7 @@ def test_ctrl_c_leaves_previous_output_and_a_consistent_cache(slow_corpus, tmp_p
 
 
 def test_worker_crash_costs_only_its_file(monkeypatch, tmp_path) -> None:
-    import zhengji_kg.worker as worker
+    import zhengji_kg.pipeline.worker as worker
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -238,7 +238,7 @@ def test_worker_crash_costs_only_its_file(monkeypatch, tmp_path) -> None:
 
 
 def test_full_disk_leaves_previous_output(monkeypatch, tmp_path) -> None:
-    import zhengji_kg.output as output
+    import zhengji_kg.base.output as output
 
     out = tmp_path / "out"
     before = _previous(out, ROOT / "corpus")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from zhengji_kg import build
-from zhengji_kg.viz import render_html
+from zhengji_kg.outputs.viz import render_html
 
 pytestmark = [pytest.mark.browser]
 
@@ -77,7 +77,7 @@ def test_document_text_cannot_inject(browser, open_page, tmp_path: Path, rules) 
 def test_page_rendered_in_its_own_process_is_the_page(demo_kg) -> None:
     """``PageRenderer`` renders the page of a ``page_model`` in another interpreter: the same HTML as
     ``render_html`` here."""
-    from zhengji_kg.viz import PageRenderer, page_model
+    from zhengji_kg.outputs.viz import PageRenderer, page_model
 
     renderer = PageRenderer(page_model(demo_kg, max_nodes=50, title="t"))
     html = renderer.result()
@@ -88,7 +88,7 @@ def test_page_rendered_in_its_own_process_is_the_page(demo_kg) -> None:
 def test_page_process_started_before_its_model(demo_kg) -> None:
     """A build starts the page's process before its model is complete (``send`` comes later): the same
     page; one that is cancelled before it gets a model ends."""
-    from zhengji_kg.viz import PageRenderer, page_model
+    from zhengji_kg.outputs.viz import PageRenderer, page_model
 
     renderer = PageRenderer()
     with pytest.raises(RuntimeError):
@@ -106,7 +106,7 @@ def test_page_process_that_cannot_run_falls_back_to_this_one(demo_kg, monkeypatc
     """No interpreter to start, or one that fails: the page is rendered here, and the failure is said."""
     import sys
 
-    from zhengji_kg.viz import PageRenderer, page_model
+    from zhengji_kg.outputs.viz import PageRenderer, page_model
 
     if not Path(executable).exists() and executable == "/bin/false":
         pytest.skip("no /bin/false here")
@@ -221,7 +221,7 @@ def _big_model(n: int) -> dict:
 def test_node_labels_readable_in_a_large_graph(browser, open_page, tmp_path: Path) -> None:
     """150 nodes fitted into the window: the node labels drawn are at least 12 px on screen and do not
     overlap, and there are many of them (the main nodes' first)."""
-    from zhengji_kg.viz import render_page
+    from zhengji_kg.outputs.viz import render_page
 
     model = _big_model(150)
     f = tmp_path / "graph.html"
@@ -308,7 +308,7 @@ def test_search_without_match_says_so(browser, open_page, demo_kg, tmp_path: Pat
 
 def _evidence_in_rdf(kg, node) -> int:
     """The evidence nodes of the relations ``node`` takes part in, by SPARQL (co-occurrence and mentions aside)."""
-    from zhengji_kg.rdf import entity_iri
+    from zhengji_kg.kg.rdf import entity_iri
 
     q = """PREFIX zj: <https://w3id.org/zhengji-kg/ontology#>
     PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -336,7 +336,7 @@ def _panel_evidence(page, iri: str) -> tuple[int, int, str]:
 @pytest.mark.parametrize("label", ["潜绩", "显绩", "天津市和平区"])
 def test_panel_shows_all_evidence_of_a_node(browser, open_page, demo_kg, tmp_path: Path, label) -> None:
     """The panel's evidence count is the graph's (as SPARQL counts it), and every sentence is listed."""
-    from zhengji_kg.rdf import entity_iri
+    from zhengji_kg.kg.rdf import entity_iri
 
     node = next(k for k in demo_kg.entities if k[1] == label)
     expected = _evidence_in_rdf(demo_kg, node)
@@ -355,8 +355,8 @@ def test_panel_shows_all_evidence_of_a_node(browser, open_page, demo_kg, tmp_pat
 
 def test_panel_says_how_much_evidence_it_leaves_out(browser, open_page, demo_kg, tmp_path: Path, monkeypatch) -> None:
     """Past the cap the panel lists some evidence, keeps the true total in its header and says how many more."""
-    from zhengji_kg import viz
-    from zhengji_kg.rdf import entity_iri
+    from zhengji_kg.kg.rdf import entity_iri
+    from zhengji_kg.outputs import viz
 
     node = next(k for k in demo_kg.entities if k[1] == "天津市和平区")
     expected = _evidence_in_rdf(demo_kg, node)
@@ -379,7 +379,7 @@ def test_timeline_shows_a_mechanisms_adoptions_and_opens_their_sentences(
 ) -> None:
     """The demo corpus's dated reports: choose 容错纠错机制, one point per dated adoption appears, a click on
     one shows its sentence — the rows of ``diffusion.adoptions`` on the same graph."""
-    from zhengji_kg.diffusion import adoptions, select
+    from zhengji_kg.outputs.diffusion import adoptions, select
 
     rows = [a for a in select(adoptions(demo_kg), "容错纠错机制") if a.date]
     assert len(rows) >= 4 and len({a.year for a in rows}) >= 3  # a diffusion to look at

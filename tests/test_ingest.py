@@ -208,7 +208,7 @@ def test_corpus_name_is_the_path_under_the_root_or_the_file_name(tmp_path) -> No
 
 
 def _boilerplate_examples() -> list[tuple[str, str, str]]:
-    from zhengji_kg.resources import load_yaml, ontology_path
+    from zhengji_kg.base.resources import load_yaml, ontology_path
 
     data = load_yaml(ontology_path("boilerplate.yaml").read_text(encoding="utf-8"))
     out = []

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
+from zhengji_kg.base.iri import URL_IN_TEXT, encode_segment, is_iri, ok_in_segment, to_iri
+from zhengji_kg.base.output import OutputLock, OutputLocked
 from zhengji_kg.cli import EXIT_SKIPPED, main
 from zhengji_kg.ingest import IngestError, SourceFile, clean_text, decode_bytes, parse_source
-from zhengji_kg.iri import URL_IN_TEXT, encode_segment, is_iri, ok_in_segment, to_iri
-from zhengji_kg.output import OutputLock, OutputLocked
-from zhengji_kg.rdf import source_iri
+from zhengji_kg.kg.rdf import source_iri
 
 GOOD = "天津市和平区建立容错纠错机制，坚持“三个区分开来”，推动干部树立正确政绩观。"
 
@@ -197,7 +197,7 @@ def _corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def boom(monkeypatch):
     """An extractor bug that strikes one document (the one that mentions 'boom')."""
-    import zhengji_kg.worker as worker
+    import zhengji_kg.pipeline.worker as worker
 
     real = worker.relate
 
@@ -239,7 +239,7 @@ def test_a_document_that_fails_on_dask_is_skipped(tmp_path: Path, boom) -> None:
 
 def test_a_dask_task_that_raises_costs_its_file_only(tmp_path: Path, monkeypatch) -> None:
     distributed = pytest.importorskip("dask.distributed")
-    import zhengji_kg.distributed as dist
+    import zhengji_kg.pipeline.distributed as dist
     from zhengji_kg import build
 
     real = dist.process_source
@@ -258,7 +258,7 @@ def test_a_dask_task_that_raises_costs_its_file_only(tmp_path: Path, monkeypatch
 
 
 def test_a_document_whose_turtle_fails_is_skipped(tmp_path: Path, monkeypatch) -> None:
-    import zhengji_kg.worker as worker
+    import zhengji_kg.pipeline.worker as worker
 
     real = worker.document_turtle
 
@@ -320,7 +320,7 @@ def test_a_nul_byte_file_builds_with_a_warning(tmp_path: Path) -> None:
 _HOLD = textwrap.dedent(
     """
     import sys, time
-    from zhengji_kg.output import OutputLock
+    from zhengji_kg.base.output import OutputLock
     with OutputLock(sys.argv[1], verb=sys.argv[3]):
         print("held", flush=True)
         time.sleep(float(sys.argv[2]))

@@ -12,10 +12,10 @@ import yaml
 from click.testing import CliRunner
 
 from zhengji_kg import build
+from zhengji_kg.base.rules import RuleError, load_rules
+from zhengji_kg.base.weights import Weights, WeightsError, dump_weights, load_weights, parse_weights
 from zhengji_kg.cli import main
-from zhengji_kg.learn import TrainError, cross_validate, fit, folds, load_samples
-from zhengji_kg.rules import RuleError, load_rules
-from zhengji_kg.weights import Weights, WeightsError, dump_weights, load_weights, parse_weights
+from zhengji_kg.outputs.learn import TrainError, cross_validate, fit, folds, load_samples
 
 from .conftest import ROOT, SHARED
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from zhengji_kg.base.linescan import Screen, finditer, finditer_ending, line_anchors, may_match, necessary_words
+from zhengji_kg.base.rules import load_rules
 from zhengji_kg.ingest import load_boilerplate
-from zhengji_kg.linescan import Screen, finditer, finditer_ending, line_anchors, may_match, necessary_words
-from zhengji_kg.rules import load_rules
 
 RULE_PATTERNS = [r["_pattern"] for r in load_rules().mention_rules if "_pattern" in r]
 TRICKY = [

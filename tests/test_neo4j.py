@@ -91,7 +91,7 @@ def test_cypher_script_runs_on_a_real_engine(exported, tmp_path: Path) -> None:
     assert row[0] == "生态产品价值实现机制" and row[1] >= 1 and row[2] == ["practicedIn.place-sets-up"]
     # when each place took up 容错纠错机制 (itself or a local variant), as the export's README shows: the same
     # first dates as the adoption table
-    from zhengji_kg.diffusion import adoptions_from_file, select
+    from zhengji_kg.outputs.diffusion import adoptions_from_file, select
 
     first = conn.execute(
         "MATCH (m:Mechanism {label: '容错纠错机制'})<-[:BROADER*0..5]-(v:Mechanism)-[r:PRACTICED_IN]->(p:Place) "

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from zhengji_kg import output
-from zhengji_kg.output import AtomicFile, write_atomic
+from zhengji_kg.base import output
+from zhengji_kg.base.output import AtomicFile, write_atomic
 
 
 def _temporaries(folder: Path) -> list[str]:

@@ -160,7 +160,7 @@ def _patched(folder: Path, action: str, when: str = "True") -> dict[str, str]:
         textwrap.dedent(
             f"""
             import os, signal, time
-            import zhengji_kg.worker as worker
+            import zhengji_kg.pipeline.worker as worker
 
             _relate = worker.relate
 
@@ -301,7 +301,7 @@ def test_the_api_reports_a_dead_worker_like_any_bad_file(tmp_path: Path, monkeyp
     """In a notebook: ``build(jobs=2)`` gives the graph of the others and names the file in ``report.skipped``."""
     import multiprocessing
 
-    import zhengji_kg.worker as worker
+    import zhengji_kg.pipeline.worker as worker
 
     real = worker.relate
     main = os.getpid()

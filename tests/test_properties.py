@@ -7,8 +7,8 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zhengji_kg.base.rules import load_rules
 from zhengji_kg.ingest import clean_text, decode_bytes, normalise_date, to_simplified
-from zhengji_kg.rules import load_rules
 
 RULES = load_rules()
 TERMS = sorted({e.label for e in RULES.entries if e.type in ("concept", "mechanism") and len(e.label) >= 2})
@@ -129,8 +129,8 @@ def test_boilerplate_cleaner_never_removes_a_sentence_with_a_lexicon_term(lines:
 def test_abstracts_of_a_sentence_equal_abstract(text: str, spans, offset: int) -> None:
     """``relate.Abstracts`` (marks swapped into a sentence cut once) writes what ``relate.abstract`` writes
     for every subject/object pair — with overlapping, nested, empty and coinciding mentions as well."""
-    from zhengji_kg.model import Mention, Sentence
-    from zhengji_kg.relate import Abstracts, abstract
+    from zhengji_kg.base.model import Mention, Sentence
+    from zhengji_kg.extract.relate import Abstracts, abstract
 
     sent = Sentence(offset, offset + len(text), text)
     ms = [
@@ -171,7 +171,7 @@ def test_corpus_name_is_the_path_under_its_root(root, rest, absolute) -> None:
 def test_clause_before_a_mention_is_the_last_piece_split_by_clause_marks(text: str, cut: int) -> None:
     """``relate.clause_before`` finds the clause from the sentence's mark positions; splitting the text
     before the mention at every mark, as ``modality`` did, gives the same."""
-    from zhengji_kg.relate import _CLAUSE, clause_before
+    from zhengji_kg.extract.relate import _CLAUSE, clause_before
 
     before = text[:cut] if cut > 0 else ""
     assert clause_before(text, cut) == (_CLAUSE.split(before)[-1] if before else "")
@@ -185,8 +185,8 @@ _WALKED = frozenset({"mechanism.head-suffix", "mechanism.coordination"})
 def _closed_class_words() -> list[str]:
     """Two-character words of jieba's dictionary that may not open a name (preposition, conjunction,
     auxiliary, adverb, time word), and the rules' verbs of setting up."""
+    from zhengji_kg.base.segment import word_tags
     from zhengji_kg.extract.boundaries import NOT_OPENING
-    from zhengji_kg.segment import word_tags
 
     words = sorted(w for w, t in word_tags().items() if len(w) == 2 and t[:1] in NOT_OPENING and not t.startswith("nr"))
     return words[::40] + sorted(RULES.words["triggers"])
@@ -211,9 +211,9 @@ def test_no_walked_mechanism_name_opens_with_a_closed_class_word_or_a_setting_up
     not start with such a word of its sentence: the name's first word, as jieba cuts the sentence (分时 may
     be cut 分|时 there), is checked."""
     from zhengji_kg import extract_document
+    from zhengji_kg.base.model import Document
+    from zhengji_kg.base.segment import tokens
     from zhengji_kg.extract.boundaries import opens_wrongly
-    from zhengji_kg.model import Document
-    from zhengji_kg.segment import tokens
 
     text = f"{subject}{opener}{''.join(core)}{head}。"
     doc = extract_document(Document(id="p", path="p", text=text, original_text=text), proposing)
@@ -234,7 +234,7 @@ def test_no_walked_mechanism_name_opens_with_a_closed_class_word_or_a_setting_up
 def test_window_tokens_widen_to_the_runs_jieba_cuts(text: str, data) -> None:
     """``window_tokens`` widens a window to the runs of block characters around it — the same window as
     widening it character by character — and so gives the tokens the whole text gives there."""
-    from zhengji_kg.segment import _BLOCK_CHAR, forget_tokens, tokens, window_tokens
+    from zhengji_kg.base.segment import _BLOCK_CHAR, forget_tokens, tokens, window_tokens
 
     lo = data.draw(st.integers(0, len(text)))
     hi = data.draw(st.integers(lo, len(text)))

@@ -81,7 +81,7 @@ def test_an_unbound_variable_keeps_its_column(tmp_path: Path) -> None:
     column, on both engines."""
     from rdflib import Graph
 
-    from zhengji_kg.query import load_store, run_query, run_query_oxigraph
+    from zhengji_kg.outputs.query import load_store, run_query, run_query_oxigraph
 
     ttl = tmp_path / "g.ttl"
     ttl.write_text(

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 
 from zhengji_kg import build
-from zhengji_kg.rdf import mint, sorted_ntriples
-from zhengji_kg.validate import validate
+from zhengji_kg.kg.rdf import mint, sorted_ntriples
+from zhengji_kg.outputs.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIXES = """PREFIX zj: <https://w3id.org/zhengji-kg/ontology#>
@@ -128,7 +128,7 @@ def test_written_weights_equal_oxigraph_terms(demo_kg, seeds_kg) -> None:
     sentences), byte for byte as Oxigraph writes them."""
     import pyoxigraph as ox
 
-    from zhengji_kg.rdf import PREFIXES, merge_triples, serialize_turtle, turtle_header, weight_turtle
+    from zhengji_kg.kg.rdf import PREFIXES, merge_triples, serialize_turtle, turtle_header, weight_turtle
 
     weight = f"{PREFIXES['zj']}weight"
     for kg in (demo_kg, seeds_kg):
@@ -141,7 +141,7 @@ def test_written_weights_equal_oxigraph_terms(demo_kg, seeds_kg) -> None:
 
 
 def _same_turtle(doc) -> None:
-    from zhengji_kg.rdf import document_triples, document_turtle, serialize_turtle
+    from zhengji_kg.kg.rdf import document_triples, document_turtle, serialize_turtle
 
     triples = list(document_triples(doc))
     assert document_turtle(doc) == (serialize_turtle(triples, header=False), len(triples))
@@ -157,7 +157,7 @@ def test_document_turtle_is_oxigraphs(demo_kg, seeds_kg) -> None:
 
 
 def _same_merged_turtle(kg) -> None:
-    from zhengji_kg.rdf import merge_triples, merged_turtle, serialize_turtle
+    from zhengji_kg.kg.rdf import merge_triples, merged_turtle, serialize_turtle
 
     triples = list(merge_triples(kg, weights=False))
     assert merged_turtle(kg) == (serialize_turtle(triples, header=False), len(triples))
@@ -191,8 +191,8 @@ def test_document_turtle_is_oxigraphs_on_any_text(doc_id, keys, sentences, rules
     """The same on generated documents: labels, sentences, rule ids and file names holding quotes,
     backslashes, control characters, IRI delimiters and characters beyond the BMP — and relations that
     share an evidence node (one relation found by two rules in one sentence)."""
-    from zhengji_kg.model import Document, Mention, Relation, Sentence
-    from zhengji_kg.rdf import PREDICATE
+    from zhengji_kg.base.model import Document, Mention, Relation, Sentence
+    from zhengji_kg.kg.rdf import PREDICATE
 
     text, sents = "", []
     for i, s in enumerate(sentences):
@@ -222,8 +222,8 @@ def test_document_turtle_is_oxigraphs_on_any_text(doc_id, keys, sentences, rules
 def test_mint_fast_path_is_the_encoding(label: str) -> None:
     """Segments ``mint`` leaves as they are, without looking at each character, are those
     ``encode_segment`` would leave as they are."""
-    from zhengji_kg.iri import encode_segment
-    from zhengji_kg.rdf import ZJR
+    from zhengji_kg.base.iri import encode_segment
+    from zhengji_kg.kg.rdf import ZJR
 
     assert str(mint("concept", label)) == f"{ZJR}concept/{encode_segment(label)}"
 
@@ -259,9 +259,9 @@ def test_merged_turtle_is_oxigraphs_on_any_text(names, meta, entities, subtypes,
     """The same on generated graphs: names, titles, labels and URLs holding quotes, backslashes, control
     characters and IRI delimiters; URLs in the contract's own namespace; places of every subtype; a
     subject whose relations follow its own entity statement."""
-    from zhengji_kg.graph import Evidence, KnowledgeGraph
-    from zhengji_kg.rdf import PREDICATE
-    from zhengji_kg.rules import load_rules
+    from zhengji_kg.base.rules import load_rules
+    from zhengji_kg.kg.graph import Evidence, KnowledgeGraph
+    from zhengji_kg.kg.rdf import PREDICATE
 
     kg = KnowledgeGraph(load_rules())
     for i, name in enumerate(names):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zhengji_kg.resources import as_path, ontology_path, package_dir
+from zhengji_kg.base.resources import as_path, ontology_path, package_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from zhengji_kg.relate import relation_candidates
-from zhengji_kg.rules import RuleError, load_rules
+from zhengji_kg.base.rules import RuleError, load_rules
+from zhengji_kg.extract.relate import relation_candidates
 
 RULES = load_rules()
 CASES = [
@@ -63,7 +63,7 @@ def test_bad_regex_reported(tmp_path: Path) -> None:
 
 def test_extra_lexicon_extends(tmp_path: Path, rules) -> None:
     from zhengji_kg import extract_document
-    from zhengji_kg.model import Document
+    from zhengji_kg.base.model import Document
 
     extra = tmp_path / "mine.yaml"
     extra.write_text("concepts:\n  - label: 干事创业精气神\n    aliases: [精气神]\n", encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from zhengji_kg.validate import validate
+from zhengji_kg.outputs.validate import validate
 
 BOILERPLATE = [
     "廉政法制网",

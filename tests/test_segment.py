@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhengji_kg.segment import MAX_SENTENCE, split_sentences, tokens
+from zhengji_kg.base.segment import MAX_SENTENCE, split_sentences, tokens
 
 
 def test_sentences_and_quotes() -> None:
@@ -47,7 +47,7 @@ def test_lexicon_terms_survive_as_tokens(rules) -> None:
 _PROBE = """
 import json, sys
 import jieba
-from zhengji_kg import segment
+from zhengji_kg.base import segment
 if "--snapshot-only" in sys.argv:  # jieba's own loading must not run: the snapshot has to serve
     jieba.dt.initialize = None
 if "--tags-only" in sys.argv:  # the tags alone, without jieba's dictionary
@@ -106,7 +106,7 @@ def _jieba_tokens(text: str, words: tuple[str, ...]) -> list[tuple[str, int, int
     """What jieba itself (the Python package) cuts, with the given words kept whole as segment once did."""
     import jieba
 
-    from zhengji_kg.segment import posseg
+    from zhengji_kg.base.segment import posseg
 
     posseg()  # loads jieba's dictionary (from the snapshot)
     tk = _JIEBA.get(words)
@@ -125,8 +125,8 @@ _JIEBA: dict = {}
 def test_tokens_are_jiebas_own(rules, corpus, request) -> None:
     """``tokens`` runs jieba-rs; on every sentence of the demo and seed corpora it must cut exactly what
     jieba cuts, with and without the lexicon's words kept whole."""
+    from zhengji_kg.base.segment import forget_tokens
     from zhengji_kg.extract.context import Context
-    from zhengji_kg.segment import forget_tokens
 
     words = Context.for_rules(rules).jieba_words
     checked = 0
@@ -149,8 +149,8 @@ def test_tokens_are_jiebas_own(rules, corpus, request) -> None:
 def test_tokens_tile_any_text(text: str, with_words: bool) -> None:
     """Whichever segmenter cuts a piece (jieba-rs, or jieba where they part ways), the tokens are the
     text itself, in order, with offsets that map back to it."""
+    from zhengji_kg.base.rules import load_rules
     from zhengji_kg.extract.context import Context
-    from zhengji_kg.rules import load_rules
 
     words = Context.for_rules(load_rules()).jieba_words if with_words else ()
     toks = tokens(text, words)
@@ -172,9 +172,9 @@ def test_a_started_worker_has_every_tokenizer_extraction_uses(rules) -> None:
     second — and extracting documents then builds none: one per word set, however the set is passed."""
     import gc
 
+    from zhengji_kg.base.segment import _tokenizer, tokenizer
     from zhengji_kg.ingest import load_source
-    from zhengji_kg.pipeline import _init_worker, process_source
-    from zhengji_kg.segment import _tokenizer, tokenizer
+    from zhengji_kg.pipeline.corpus import _init_worker, process_source
 
     assert tokenizer() is tokenizer(()) is tokenizer([])
     _tokenizer.cache_clear()
@@ -193,7 +193,7 @@ def test_a_word_tuple_is_the_plain_tuple_to_every_cache() -> None:
     """``WordTuple`` only remembers its hash: caches keyed by a word set find its entries either way."""
     import pickle
 
-    from zhengji_kg.segment import WordTuple, _tokenizer, forget_tokens, tokens
+    from zhengji_kg.base.segment import WordTuple, _tokenizer, forget_tokens, tokens
 
     plain = ("干部实绩档案", "容错纠错机制")
     words = WordTuple(plain)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from zhengji_kg.query import PREFIXES
+from zhengji_kg.outputs.query import PREFIXES
 
 psutil = pytest.importorskip("psutil")  # dask[distributed], in the test extra, requires it
 
@@ -140,7 +140,7 @@ def serving(graph: Path, tmp: Path) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def graph_dir(tmp_path_factory) -> Path:
-    from zhengji_kg.serve import ServeError, oxigraph_binary
+    from zhengji_kg.outputs.serve import ServeError, oxigraph_binary
 
     try:
         oxigraph_binary()
@@ -323,7 +323,7 @@ def _cmdline(p) -> list[str]:
 def test_signal_during_load(tmp_path: Path, sig: signal.Signals) -> None:
     """A signal while the graph loads ends the loader and removes the store. The graph is a FIFO nobody
     writes, so the load waits for as long as the test needs (the command takes only files: the API serves)."""
-    from zhengji_kg.serve import ServeError, oxigraph_binary
+    from zhengji_kg.outputs.serve import ServeError, oxigraph_binary
 
     try:
         oxigraph_binary()
@@ -332,7 +332,8 @@ def test_signal_during_load(tmp_path: Path, sig: signal.Signals) -> None:
     fifo = tmp_path / "graph.nt"
     os.mkfifo(fifo)
     script = (
-        "import sys; from pathlib import Path; from zhengji_kg.serve import serve; serve(Path(sys.argv[1]), port=0)"
+        "import sys; from pathlib import Path; from zhengji_kg.outputs.serve import serve; "
+        "serve(Path(sys.argv[1]), port=0)"
     )
     with _started([sys.executable, "-c", script, str(fifo)], tmp_path) as (proc, log, recorded):
 

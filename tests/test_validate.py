@@ -19,9 +19,9 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS, XSD
 
 from zhengji_kg import build
+from zhengji_kg.base.resources import ontology_path
 from zhengji_kg.cli import main
-from zhengji_kg.resources import ontology_path
-from zhengji_kg.validate import (
+from zhengji_kg.outputs.validate import (
     SUPPORTED,
     ShapesError,
     ValidationReport,

@@ -6,8 +6,8 @@
 >>> kg.networkx()                              # networkx.MultiDiGraph  # doctest: +SKIP
 """
 
-from .pipeline import build, extract_document
-from .rules import load_rules
-from .version import __version__
+from zhengji_kg.base.rules import load_rules
+from zhengji_kg.base.version import __version__
+from zhengji_kg.pipeline.corpus import build, extract_document
 
 __all__ = ["__version__", "build", "extract_document", "load_rules"]

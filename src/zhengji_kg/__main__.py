@@ -1,6 +1,6 @@
 """``python -m zhengji_kg`` is the ``zhengji-kg`` command."""
 
-from .cli import run
+from zhengji_kg.cli import run
 
 if __name__ == "__main__":
     run()

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from .pipeline import EXECUTORS
-from .version import __version__
+from zhengji_kg.base.version import __version__
+from zhengji_kg.pipeline.corpus import EXECUTORS
 
 EXIT_SKIPPED = 3  # some files were skipped (reported by name); the rest were built
 EXIT_INTERRUPTED = 130  # Ctrl-C: as shells report SIGINT (143 for SIGTERM, 129 for SIGHUP); nothing was written
@@ -57,7 +57,7 @@ def _graph_file(path: Path) -> Path:
 
 
 def _rules(lexicon: tuple[str, ...], weights: Path | None = None):
-    from .rules import RuleError, load_rules
+    from zhengji_kg.base.rules import RuleError, load_rules
 
     try:
         return load_rules(extra_lexicons=[Path(p) for p in lexicon], weights_file=weights)
@@ -259,8 +259,8 @@ def build(**options: Any) -> None:
       zhengji-kg build DOCS -o OUT --jobs 8
       zhengji-kg build DOCS -o OUT --executor dask --scheduler tcp://10.0.0.5:8786
     """
-    from .children import exit_status, stop_signals_interrupt
-    from .pipeline import gc_paused
+    from zhengji_kg.base.children import exit_status, stop_signals_interrupt
+    from zhengji_kg.pipeline.corpus import gc_paused
 
     out: Path = options["out"]
     wait = options.pop("wait")
@@ -274,7 +274,7 @@ def build(**options: Any) -> None:
 
 
 def _stopped(exc: KeyboardInterrupt) -> str:
-    from .children import Stopped
+    from zhengji_kg.base.children import Stopped
 
     return f"stopped by {exc.args[0]}" if isinstance(exc, Stopped) else "interrupted"
 
@@ -283,7 +283,7 @@ def _stopped(exc: KeyboardInterrupt) -> str:
 def _output_lock(folder: Path, wait: bool, verb: str) -> Iterator[None]:
     """The output folder's lock for a command that writes into it (``output.OutputLock``): a second
     writer exits 1 saying who holds it, or waits with --wait."""
-    from .output import OutputLock, OutputLocked
+    from zhengji_kg.base.output import OutputLock, OutputLocked
 
     def waiting(pid: int | None, holder: str) -> None:
         who = f"the {holder} (pid {pid})" if pid else f"another {holder}"
@@ -319,12 +319,12 @@ def _build(
 ) -> None:
     """The build command's work. Ctrl-C (or SIGTERM, SIGHUP) anywhere before its outputs go into place
     ends it with nothing written; from then on a stop waits for them (``children.hold_stops``)."""
-    from .cache import ExtractionCache
-    from .children import hold_stops
-    from .ingest import IngestError, read_suffixes
-    from .output import write_atomic
-    from .pipeline import build_to
-    from .viz import PageRenderer, page_model, render_page
+    from zhengji_kg.base.children import hold_stops
+    from zhengji_kg.base.output import write_atomic
+    from zhengji_kg.ingest import IngestError, read_suffixes
+    from zhengji_kg.outputs.viz import PageRenderer, page_model, render_page
+    from zhengji_kg.pipeline.cache import ExtractionCache
+    from zhengji_kg.pipeline.corpus import build_to
 
     if not paths:
         if not Path("corpus").is_dir():
@@ -457,7 +457,7 @@ def _build(
 
 def _summary(kg: Any, out: Path, cache: bool, seconds: float) -> None:
     """What a build prints when its outputs are in place."""
-    from .export import remove_stale_exports
+    from zhengji_kg.outputs.export import remove_stale_exports
 
     report = kg.report
     stale = remove_stale_exports(out)
@@ -536,7 +536,7 @@ def validate(graph: Path, engine: str, limit: int, quiet: bool) -> None:
       zhengji-kg validate /tmp/seeds-kg -q    # no progress bars
       zhengji-kg validate OUT/graph.ttl --engine pyshacl
     """
-    from .validate import GraphError, ShapesError, validate_file
+    from zhengji_kg.outputs.validate import GraphError, ShapesError, validate_file
 
     path = _graph_file(graph)
     try:
@@ -592,13 +592,13 @@ def evaluate(
       zhengji-kg evaluate ../shared/corpus/seeds --gold ../shared/gold/seeds
       zhengji-kg evaluate ../shared/corpus --gold ../shared/gold --folds 5
     """
-    from .evaluate import evaluate as run
-    from .evaluate import format_table
+    from zhengji_kg.outputs.evaluate import evaluate as run
+    from zhengji_kg.outputs.evaluate import format_table
 
     rules = _rules(lexicon, weights)
     try:
         if folds:
-            from .learn import TrainError, cross_validate, load_samples
+            from zhengji_kg.outputs.learn import TrainError, cross_validate, load_samples
 
             try:
                 samples = load_samples(paths, gold, rules, progress=lambda m: click.echo(m, err=True))
@@ -606,7 +606,7 @@ def evaluate(
             except TrainError as exc:
                 raise click.ClickException(str(exc)) from exc
         else:
-            from .pipeline import build as build_graph
+            from zhengji_kg.pipeline.corpus import build as build_graph
 
             scores = run(build_graph(paths, rules, keep_text=True), gold)
     except FileNotFoundError as exc:
@@ -660,9 +660,9 @@ def train(paths: tuple[Path, ...], gold: Path, out: Path, lexicon: tuple[str, ..
       zhengji-kg evaluate my-docs --gold my-gold --folds 5
       zhengji-kg build my-docs -o out --weights my-weights.yaml
     """
-    from .learn import TrainError, fit, load_samples
-    from .output import write_atomic
-    from .weights import dump_weights
+    from zhengji_kg.base.output import write_atomic
+    from zhengji_kg.base.weights import dump_weights
+    from zhengji_kg.outputs.learn import TrainError, fit, load_samples
 
     rules = _rules(lexicon)
     try:
@@ -705,7 +705,7 @@ def query(query: str | None, graph_path: Path, fmt: str, engine: str, list_: boo
       zhengji-kg query my-place.rq --graph /tmp/seeds-kg
       zhengji-kg query 'SELECT ?m ?c WHERE { ?m zj:implements ?c }'
     """
-    from .query import QueryError, canned_queries, format_rows, load_query, run_query_file
+    from zhengji_kg.outputs.query import QueryError, canned_queries, format_rows, load_query, run_query_file
 
     if list_:
         if query:
@@ -768,8 +768,8 @@ def diffusion(
       zhengji-kg diffusion 干部实绩档案 --graph output
       zhengji-kg diffusion 容错纠错机制 --csv adoptions.csv --plot adoptions.svg
     """
-    from .diffusion import COLUMNS, adoptions_from_file, plot_svg, select, write_csv
-    from .query import format_rows
+    from zhengji_kg.outputs.diffusion import COLUMNS, adoptions_from_file, plot_svg, select, write_csv
+    from zhengji_kg.outputs.query import format_rows
 
     path = _graph_file(graph_path)
     try:
@@ -842,8 +842,8 @@ def export(graph_path: Path, fmt: str, out: Path | None, wait: bool) -> None:
       zhengji-kg export --to trig -o /tmp/kg.trig  # GRAPH ?g { … } gives each triple's source
       zhengji-kg export --to neo4j                 # output/neo4j/: CSVs, load.cypher, README.md
     """
-    from .children import exit_status, stop_signals_interrupt
-    from .export import export as run
+    from zhengji_kg.base.children import exit_status, stop_signals_interrupt
+    from zhengji_kg.outputs.export import export as run
 
     folder = graph_path if graph_path.is_dir() else graph_path.parent
     target = out or folder
@@ -891,9 +891,9 @@ def suggest(
     Example:
       zhengji-kg suggest ../shared/corpus/seeds --min-count 1 --limit 20
     """
-    from .pipeline import build as build_graph
-    from .query import format_rows
-    from .suggest import suggest as run
+    from zhengji_kg.outputs.query import format_rows
+    from zhengji_kg.outputs.suggest import suggest as run
+    from zhengji_kg.pipeline.corpus import build as build_graph
 
     kg = build_graph(paths, _rules(lexicon), keep_text=True)
     cands = run(kg, min_docs=min_docs, min_count=min_count)
@@ -942,8 +942,8 @@ def serve(graph: Path, host: str, port: int) -> None:
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s zj:implements ?o } LIMIT 3' \\
            http://127.0.0.1:7878/query
     """
-    from .serve import ServeError
-    from .serve import serve as run
+    from zhengji_kg.outputs.serve import ServeError
+    from zhengji_kg.outputs.serve import serve as run
 
     path = _graph_file(graph)
     try:
@@ -988,12 +988,12 @@ def explain(
       zhengji-kg explain "精准落实“三个区分开来”要求，探索建立容错免责备案机制。"
       zhengji-kg explain --all "区里每季度举办一期“擂台赛”。"
     """
-    from .extract import candidate_mentions
-    from .ingest import IngestError, read_document, to_simplified
-    from .model import Document
-    from .pipeline import extract_document
-    from .relate import relation_candidates
-    from .relation_features import relation_features
+    from zhengji_kg.base.model import Document
+    from zhengji_kg.extract import candidate_mentions
+    from zhengji_kg.extract.relate import relation_candidates
+    from zhengji_kg.extract.relation_features import relation_features
+    from zhengji_kg.ingest import IngestError, read_document, to_simplified
+    from zhengji_kg.pipeline.corpus import extract_document
 
     rules = _rules(lexicon, weights)
     if file_:

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from ..model import Document, Mention
-from ..rules import RuleSet
-from ..segment import posseg
-from ..weights import Weights
-from . import lexicon, mechanisms, patterns, places  # noqa: F401  (each registers its extractors)
-from .boundaries import trim_openings
-from .context import Context
-from .features import mention_features
-from .mechanisms import resolve_references
-from .registry import REGISTRY, Extractor, register  # noqa: F401  (the registry, as before)
+from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.base.rules import RuleSet
+from zhengji_kg.base.segment import posseg
+from zhengji_kg.base.weights import Weights
+from zhengji_kg.extract import lexicon, mechanisms, patterns, places  # noqa: F401  (each registers its extractors)
+from zhengji_kg.extract.boundaries import trim_openings
+from zhengji_kg.extract.context import Context
+from zhengji_kg.extract.features import mention_features
+from zhengji_kg.extract.mechanisms import resolve_references
+from zhengji_kg.extract.registry import REGISTRY, Extractor, register  # noqa: F401  (the registry, as before)
 
 
 def extract_mentions(doc: Document, rules: RuleSet, weights: Weights | None = None) -> list[Mention]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import replace
 
-from ..model import Document, Mention
-from ..segment import tokens, word_tag
-from .context import Context
-from .patterns import clean_label
+from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.base.segment import tokens, word_tag
+from zhengji_kg.extract.context import Context
+from zhengji_kg.extract.patterns import clean_label
 
 # jieba's classes that never open a name: p preposition, c conjunction, u auxiliary, d adverb, t time word
 NOT_OPENING = ("p", "c", "u", "d", "t")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..matcher import Matcher
-from ..rules import RuleSet
-from ..segment import WordTuple
+from zhengji_kg.base.matcher import Matcher
+from zhengji_kg.base.rules import RuleSet
+from zhengji_kg.base.segment import WordTuple
 
 
 @dataclass

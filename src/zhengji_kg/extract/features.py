@@ -22,11 +22,11 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
 
-from ..gazetteer import level_of
-from ..model import Document, Mention
-from ..rules import alternation
-from ..segment import clause_marks, window_tokens, word_tag
-from .context import Context
+from zhengji_kg.base.gazetteer import level_of
+from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.base.rules import alternation
+from zhengji_kg.base.segment import clause_marks, window_tokens, word_tag
+from zhengji_kg.extract.context import Context
 
 _COARSE = {"ns": "ns", "nr": "nr", "nt": "nt", "nz": "nz", "vn": "vn", "eng": "eng"}
 _PUNCT_NAMES = {

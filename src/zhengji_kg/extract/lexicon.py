@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Document, Mention
-from .context import Context
-from .registry import register
+from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.extract.context import Context
+from zhengji_kg.extract.registry import register
 
 
 @register("lexicon")

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..model import Document, Mention, Sentence
-from ..segment import clause_marks, window_tokens, word_tag
-from .context import Context
-from .patterns import clean_label
-from .registry import register
+from zhengji_kg.base.model import Document, Mention, Sentence
+from zhengji_kg.base.segment import clause_marks, window_tokens, word_tag
+from zhengji_kg.extract.context import Context
+from zhengji_kg.extract.patterns import clean_label
+from zhengji_kg.extract.registry import register
 
 _NAME_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9+＋·“”\"、]+")
 _CONJ = {"和", "与", "及", "、", "以及"}

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..linescan import finditer, finditer_ending
-from ..model import Document, Mention
-from ..segment import window_tokens
-from .context import Context
-from .places import _scan
-from .registry import register
+from zhengji_kg.base.linescan import finditer, finditer_ending
+from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.base.segment import window_tokens
+from zhengji_kg.extract.context import Context
+from zhengji_kg.extract.places import _scan
+from zhengji_kg.extract.registry import register
 
 QUOTED = re.compile(r"[“\"『「]([^“”\"『』「」\n]{2,12})[”\"』」]")
 

@@ -6,13 +6,13 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from ..gazetteer import gazetteer
-from ..linescan import finditer
-from ..matcher import Matcher
-from ..model import Document, Mention
-from ..segment import tokens, window_tokens, word_tag
-from .context import Context
-from .registry import register
+from zhengji_kg.base.gazetteer import gazetteer
+from zhengji_kg.base.linescan import finditer
+from zhengji_kg.base.matcher import Matcher
+from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.base.segment import tokens, window_tokens, word_tag
+from zhengji_kg.extract.context import Context
+from zhengji_kg.extract.registry import register
 
 LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..model import Document, Mention
-from .context import Context
+from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.extract.context import Context
 
 Extractor = Callable[[Document, dict, Context], Iterable[Mention]]
 REGISTRY: dict[str, Extractor] = {}

@@ -13,12 +13,19 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..iri import to_iri
-from ..model import Document
-from .base import Extracted, IngestError
-from .clean import Boilerplate, clean_text, lexicon_guard, load_boilerplate, strip_invisible, to_simplified
-from .decode import BINARY_SHARE, CJK_ENCODINGS, Decoded, decode_bytes
-from .files import (
+from zhengji_kg.base.iri import to_iri
+from zhengji_kg.base.model import Document
+from zhengji_kg.ingest.base import Extracted, IngestError
+from zhengji_kg.ingest.clean import (
+    Boilerplate,
+    clean_text,
+    lexicon_guard,
+    load_boilerplate,
+    strip_invisible,
+    to_simplified,
+)
+from zhengji_kg.ingest.decode import BINARY_SHARE, CJK_ENCODINGS, Decoded, decode_bytes
+from zhengji_kg.ingest.files import (
     SIDECAR_SUFFIXES,
     SourceFile,
     corpus_name,
@@ -28,8 +35,8 @@ from .files import (
     sidecar_path,
     source_stamp,
 )
-from .metadata import guess_title, normalise_date, parse_sidecar
-from .readers import read_suffixes, reader_for
+from zhengji_kg.ingest.metadata import guess_title, normalise_date, parse_sidecar
+from zhengji_kg.ingest.readers import read_suffixes, reader_for
 
 __all__ = [
     "BINARY_SHARE",

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from ..iri import URL_PATTERN
-from ..linescan import Screen
-from ..matcher import Matcher
-from ..resources import load_yaml, ontology_path
-from ..rules import load_rules
-from .metadata import normalise_date
+from zhengji_kg.base.iri import URL_PATTERN
+from zhengji_kg.base.linescan import Screen
+from zhengji_kg.base.matcher import Matcher
+from zhengji_kg.base.resources import load_yaml, ontology_path
+from zhengji_kg.base.rules import load_rules
+from zhengji_kg.ingest.metadata import normalise_date
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from .base import IngestError
+from zhengji_kg.ingest.base import IngestError
 
 CJK_ENCODINGS = ["gb18030", "big5", "utf_16", "utf_16_le", "utf_16_be", "utf_8"]
 

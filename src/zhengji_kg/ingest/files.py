@@ -9,9 +9,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .base import IngestError
-from .metadata import parse_sidecar
-from .readers import reader_for
+from zhengji_kg.ingest.base import IngestError
+from zhengji_kg.ingest.metadata import parse_sidecar
+from zhengji_kg.ingest.readers import reader_for
 
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml")
 

@@ -8,9 +8,9 @@ import re
 
 import yaml
 
-from ..dates import parse_date
-from ..resources import load_yaml
-from .base import IngestError
+from zhengji_kg.base.dates import parse_date
+from zhengji_kg.base.resources import load_yaml
+from zhengji_kg.ingest.base import IngestError
 
 
 def normalise_date(value: str) -> str | None:

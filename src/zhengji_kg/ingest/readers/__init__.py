@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..base import Extracted
+from zhengji_kg.ingest.base import Extracted
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..base import Extracted, IngestError
+from zhengji_kg.ingest.base import Extracted, IngestError
 
 SUFFIXES = (".docx",)
 _BEIJING = timedelta(hours=8)

@@ -16,8 +16,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..base import Extracted
-from ..decode import BOMS, Decoded, decode_bytes, garbled
+from zhengji_kg.ingest.base import Extracted
+from zhengji_kg.ingest.decode import BOMS, Decoded, decode_bytes, garbled
 
 SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from ..base import Extracted
-from ..decode import decode_bytes
+from zhengji_kg.ingest.base import Extracted
+from zhengji_kg.ingest.decode import decode_bytes
 
 SUFFIXES = (".md", ".markdown")
 

@@ -3,7 +3,7 @@ document order (those in tables and frames too), one line each."""
 
 from __future__ import annotations
 
-from ..base import Extracted, IngestError
+from zhengji_kg.ingest.base import Extracted, IngestError
 
 SUFFIXES = (".odt",)
 

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..base import Extracted, IngestError
+from zhengji_kg.ingest.base import Extracted, IngestError
 
 SUFFIXES = (".pdf",)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..base import Extracted
-from ..decode import decode_bytes
+from zhengji_kg.ingest.base import Extracted
+from zhengji_kg.ingest.decode import decode_bytes
 
 SUFFIXES = (".txt",)
 

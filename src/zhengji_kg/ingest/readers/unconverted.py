@@ -8,7 +8,7 @@ first two; an OFD reader (数科OFD阅读器 and others) prints or exports it to
 
 from __future__ import annotations
 
-from ..base import Extracted, IngestError
+from zhengji_kg.ingest.base import Extracted, IngestError
 
 SUFFIXES = (".doc", ".wps", ".ofd")
 READS = False
