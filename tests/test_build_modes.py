@@ -236,7 +236,7 @@ def test_feeder_with_a_cache_starts_one_worker_at_once_and_the_rest_when_read(ru
     extracted while the corpus is still read); the others wait for ``start``, which adds only the
     workers still wanted. Results come back whole and in any order asked."""
     from zhengji_kg.ingest import SourceFile
-    from zhengji_kg.pipeline.corpus import _Feeder
+    from zhengji_kg.pipeline.pool import Feeder as _Feeder
 
     files = [SourceFile(f"d{i}.txt", f"第{i}县建立容错纠错机制，树立正确政绩观。".encode()) for i in range(5)]
     feeder = _Feeder(rules, jobs=3, turtle=True, keep_text=False, hold=True)
@@ -261,9 +261,9 @@ def test_a_prestarted_worker_takes_the_first_file_and_is_not_waited_for_when_unu
     import time
 
     from zhengji_kg.ingest import SourceFile
-    from zhengji_kg.pipeline import corpus as pipeline
+    from zhengji_kg.pipeline import pool
 
-    feeder = pipeline._Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
+    feeder = pool.Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
     try:
         feeder.prestart()
         assert feeder._turns == [0]
@@ -278,8 +278,8 @@ def test_a_prestarted_worker_takes_the_first_file_and_is_not_waited_for_when_unu
     def slow_start(rules, parent=None) -> None:  # a worker that takes long to start (forked: it runs this)
         time.sleep(30)
 
-    monkeypatch.setattr(pipeline, "_init_worker", slow_start)
-    unused = pipeline._Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
+    monkeypatch.setattr(pool, "_init_worker", slow_start)
+    unused = pool.Feeder(rules, jobs=2, turtle=True, keep_text=False, hold=True)
     unused.prestart()
     [pool] = unused.pools
     starting = list(pool._processes.values())
@@ -291,7 +291,7 @@ def test_a_prestarted_worker_takes_the_first_file_and_is_not_waited_for_when_unu
 
 def test_feeder_with_a_cache_and_one_file_starts_one_worker(rules) -> None:
     from zhengji_kg.ingest import SourceFile
-    from zhengji_kg.pipeline.corpus import _Feeder
+    from zhengji_kg.pipeline.pool import Feeder as _Feeder
 
     feeder = _Feeder(rules, jobs=4, turtle=True, keep_text=False, hold=True)
     try:
@@ -411,7 +411,7 @@ def test_a_copy_that_fails_in_the_background_fails_the_build_and_keeps_the_old_g
     there fails the build as any write does: the previous graph stays, no temporary file is left."""
     import threading
 
-    import zhengji_kg.pipeline.corpus as pipeline
+    import zhengji_kg.pipeline.writer as writer
 
     work = tmp_path / "corpus"
     shutil.copytree(corpus, work)
@@ -420,7 +420,7 @@ def test_a_copy_that_fails_in_the_background_fails_the_build_and_keeps_the_old_g
     before = (out / "graph.ttl").read_bytes()
     _change(work)
     copied = []
-    real_copy = pipeline.copy_range
+    real_copy = writer.copy_range
 
     def failing_copy(src, dst, offset: int, length: int) -> None:
         if threading.current_thread() is threading.main_thread():
@@ -428,7 +428,7 @@ def test_a_copy_that_fails_in_the_background_fails_the_build_and_keeps_the_old_g
         copied.append(length)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pipeline, "copy_range", failing_copy)
+    monkeypatch.setattr(writer, "copy_range", failing_copy)
     res = CliRunner().invoke(main, ["build", str(work), "-o", str(out), "-q"])
     assert res.exit_code != 0 and copied
     assert "No space left on device" in res.output + str(res.exception)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from zhengji_kg.pipeline.cache import KEEP_SECONDS, TOUCH_SECONDS, ExtractionCache
-from zhengji_kg.pipeline.corpus import DocResult
+from zhengji_kg.pipeline.worker import DocResult
 
 
 def _put(path, key: str, used: float) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from zhengji_kg.ingest import iter_corpus_files, load_source
 from zhengji_kg.kg.graph import KnowledgeGraph
-from zhengji_kg.pipeline.corpus import process_source
+from zhengji_kg.pipeline.worker import process_source
 
 from .conftest import ROOT, SEEDS
 
@@ -88,7 +88,7 @@ def test_contribution_takes_the_cooccurrence_iris_of_the_turtle_writer(rules) ->
     from zhengji_kg.ingest import parse_source
     from zhengji_kg.kg.graph import contribution
     from zhengji_kg.kg.rdf import document_turtle
-    from zhengji_kg.pipeline.corpus import extract_document, slim
+    from zhengji_kg.pipeline.worker import extract_document, slim
 
     roots = [ROOT / "corpus"] + ([SEEDS] if SEEDS.is_dir() else [])
     cooccurrences = 0

@@ -29,7 +29,7 @@ def doc_of(name: str, raw: bytes, run_extract=None):
 @pytest.fixture
 def extract():
     from zhengji_kg.base.rules import load_rules
-    from zhengji_kg.pipeline.corpus import extract_document
+    from zhengji_kg.pipeline.worker import extract_document
 
     rules = load_rules()
     return lambda doc: extract_document(doc, rules)

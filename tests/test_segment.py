@@ -168,13 +168,13 @@ def test_jieba_cuts_what_jieba_rs_would_not() -> None:
 
 
 def test_a_started_worker_has_every_tokenizer_extraction_uses(rules) -> None:
-    """A worker builds its tokenizers at its start (``pipeline._init_worker``) — each costs a quarter of a
+    """A worker builds its tokenizers at its start (``pipeline.worker._init_worker``) — each costs a quarter of a
     second — and extracting documents then builds none: one per word set, however the set is passed."""
     import gc
 
     from zhengji_kg.base.segment import _tokenizer, tokenizer
     from zhengji_kg.ingest import load_source
-    from zhengji_kg.pipeline.corpus import _init_worker, process_source
+    from zhengji_kg.pipeline.worker import _init_worker, process_source
 
     assert tokenizer() is tokenizer(()) is tokenizer([])
     _tokenizer.cache_clear()

@@ -8,6 +8,7 @@
 
 from zhengji_kg.base.rules import load_rules
 from zhengji_kg.base.version import __version__
-from zhengji_kg.pipeline.corpus import build, extract_document
+from zhengji_kg.pipeline.corpus import build
+from zhengji_kg.pipeline.worker import extract_document
 
 __all__ = ["__version__", "build", "extract_document", "load_rules"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from zhengji_kg.base.output import AtomicFile, copy_range
+from zhengji_kg.base.output import AtomicFile
 from zhengji_kg.base.rules import RuleSet, load_rules
 from zhengji_kg.ingest import (
     IngestError,
@@ -26,17 +25,12 @@ from zhengji_kg.ingest import (
 from zhengji_kg.kg.graph import KnowledgeGraph
 from zhengji_kg.kg.rdf import merged_turtle, turtle_header, weight_turtle
 from zhengji_kg.pipeline.cache import ExtractionCache, cache_key
-from zhengji_kg.pipeline.distributed import dask_results
-from zhengji_kg.pipeline.worker import (  # noqa: F401  (the per-document step, as the build and its API name it)
+from zhengji_kg.pipeline.pool import Feeder, extract_sources
+from zhengji_kg.pipeline.worker import (
     DocResult,
-    _init_worker,
-    extract_document,
     internal_error,
-    pack_result,
-    process_source,
-    slim,
-    unpack_result,
 )
+from zhengji_kg.pipeline.writer import PartWriter
 
 
 @dataclass
@@ -57,348 +51,6 @@ class BuildReport:
 
 EXECUTORS = ("local", "dask")
 MAX_FILE_MB = 20.0  # one document larger than this is skipped (reported): policy texts are far smaller
-
-
-def _results(
-    sources: list[SourceFile],
-    rules: RuleSet,
-    executor: str,
-    scheduler: Any,
-    turtle: bool,
-    keep_text: bool,
-) -> Iterator[DocResult]:
-    """The results of ``process_source`` over ``sources``, in order: in this process, or as a map over Dask
-    workers. (Local worker processes are fed by ``_Feeder`` while the corpus is being read.)"""
-    if not sources:
-        return
-    if executor == "dask":
-        yield from dask_results(sources, rules, scheduler, turtle=turtle, keep_text=keep_text)
-        return
-    for src in sources:
-        yield process_source(src, rules, turtle, keep_text)
-
-
-def _process_batch(sources: list[SourceFile], turtle: bool, keep_text: bool) -> list[DocResult]:
-    return [_packed(process_source(src, None, turtle, keep_text)) for src in sources]
-
-
-def _packed(result: DocResult) -> DocResult:
-    """``pack_result``, or the file skipped if its result cannot be pickled (it would fail its batch)."""
-    try:
-        return pack_result(result)
-    except Exception as exc:
-        return DocResult(result.name, error=internal_error("sending its result back", exc))
-
-
-class _Feeder:
-    """Worker processes fed with the files to extract while the main process reads.
-
-    When every file is to be extracted (no cache, or an empty one) all the workers start at once and
-    files go out as they are read, so extraction overlaps with reading the rest. A rebuild over a cache
-    (``hold``) bets that a few files changed: one worker starts before the corpus is even listed
-    (``prestart``), so that it has loaded its dictionaries when the first changed file is found, which goes
-    to it at once; the others are queued until the corpus is read (``start``), when only as many more
-    workers start as there are files left, up to ``jobs``. If the bet is lost (nothing changed) that
-    worker is ended unused. Files go in small batches (1, 2, 4 … up to 16): few tasks, and the first
-    ones are not held back.
-
-    A worker that dies (a crash in a library, the out-of-memory killer) breaks its pool: every batch the
-    pool held is then extracted again one file at a time in a process of its own (``_retry``), so that
-    the file that kills its process is skipped and reported like any bad file and the others are built;
-    batches still to come go to a fresh pool. No worker outlives ``close``.
-    """
-
-    MAX_BATCH = 16
-
-    def __init__(self, rules: RuleSet, jobs: int, turtle: bool, keep_text: bool, hold: bool) -> None:
-        self.rules, self.jobs, self.turtle, self.keep_text, self.hold = rules, jobs, turtle, keep_text, hold
-        self.pools: list[Any] = []
-        self._sizes: list[int] = []  # workers of each pool
-        self._turns: list[int] = []  # which pool takes each next batch: each pool once per worker it has
-        self._queue: list[SourceFile] = []
-        self._size = 1
-        self._where: list[tuple[int, int]] = []  # per file queued: (its batch, its place in the batch)
-        self._futures: list[Any] = []
-        self._batches: list[list[SourceFile] | None] = []  # each batch's files, until its results are in
-        self._left: list[int] = []  # results of each batch not yet taken
-        self._done: dict[int, list[DocResult]] = {}
-        self._spare: Any = None  # the one-worker pool of ``_retry``
-        self._ended: list[Any] = []  # pools broken or replaced, ended by ``close``
-
-    def add(self, src: SourceFile) -> int:
-        """Queue one file; return the handle to ``take`` its result with."""
-        handle = len(self._where) + len(self._queue)
-        self._queue.append(src)
-        if not self.hold:
-            self._pump(final=False)
-        elif not self._futures:  # the first file to extract: to one worker, now
-            if not self.pools:
-                self._add_pool(1)
-            self._pump(final=True)
-        return handle
-
-    def prestart(self) -> None:
-        """Start one worker now (its processes only start with a first task: an empty one)."""
-        if not self.pools:
-            self._add_pool(1)
-            self.pools[0].submit(int)
-
-    def start(self) -> None:
-        """Everything is queued: start the workers still wanted, and send it all."""
-        if self.hold:
-            self.hold = False
-            if self._queue:
-                wanted = max(1, min(self.jobs, len(self._where) + len(self._queue)))
-                if wanted > len(self._turns):
-                    self._add_pool(wanted - len(self._turns))
-        self._pump(final=True)
-
-    def _new_pool(self, workers: int) -> Any:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        args = (self.rules, os.getpid())
-        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=args)
-
-    def _add_pool(self, workers: int) -> None:
-        self.pools.append(self._new_pool(workers))
-        self._sizes.append(workers)
-        self._turns.extend([len(self.pools) - 1] * workers)
-
-    def _pump(self, final: bool) -> None:
-        while self._queue and (final or len(self._queue) >= self._size):
-            batch, self._queue = self._queue[: self._size], self._queue[self._size :]
-            self._submit(batch)
-            self._size = min(self.MAX_BATCH, self._size * 2)
-
-    def _submit(self, batch: list[SourceFile]) -> None:
-        from concurrent.futures.process import BrokenProcessPool
-
-        if not self.pools:
-            self._add_pool(self.jobs)
-        b = len(self._futures)
-        turn = self._turns[b % len(self._turns)]
-        try:
-            future = self.pools[turn].submit(_process_batch, batch, self.turtle, self.keep_text)
-        except BrokenProcessPool:  # a worker of this pool died: its batches are retried in ``take``
-            self._ended.append(self.pools[turn])
-            self.pools[turn] = self._new_pool(self._sizes[turn])
-            future = self.pools[turn].submit(_process_batch, batch, self.turtle, self.keep_text)
-        self._where.extend((b, i) for i in range(len(batch)))
-        self._futures.append(future)
-        self._batches.append(batch)
-        self._left.append(len(batch))
-
-    def take(self, handle: int) -> DocResult:
-        """The result of a queued file (waiting for it); each is taken once, in any order."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        b, i = self._where[handle]
-        if b not in self._done:
-            try:
-                self._done[b] = self._futures[b].result()
-            except BrokenProcessPool:
-                batch = self._batches[b]
-                assert batch is not None
-                self._done[b] = [self._retry(src) for src in batch]
-            self._futures[b] = None
-            self._batches[b] = None
-        result = unpack_result(self._done[b][i])
-        self._left[b] -= 1
-        if not self._left[b]:
-            del self._done[b]
-        return result
-
-    def _retry(self, src: SourceFile) -> DocResult:
-        """Extract one file of a batch whose worker died, alone in a process of its own (the same one
-        for the next file, as long as it lives); the file that kills it is skipped, saying so."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        for _attempt in range(2):  # a spare whose idle worker died refuses the task: one fresh spare more
-            if self._spare is None:
-                self._spare = self._new_pool(1)
-            try:
-                future = self._spare.submit(_process_batch, [src], self.turtle, self.keep_text)
-                break
-            except BrokenProcessPool:
-                self._ended.append(self._spare)
-                self._spare = None
-        else:
-            return DocResult(src.name, error=worker_died(None))
-        workers = list((self._spare._processes or {}).values())  # started by the submit (fork)
-        try:
-            return future.result()[0]
-        except BrokenProcessPool:
-            self._ended.append(self._spare)
-            self._spare = None
-            return DocResult(src.name, error=worker_died(_exit_code(workers)))
-
-    def close(self, abort: bool = False) -> None:
-        """End every worker. With ``abort`` (the build failed or was interrupted), or for a worker that was
-        started for nothing (``prestart``) or whose pool broke, at once; otherwise each pool is shut down
-        after its last task, which has been taken.
-
-        In two passes: first the workers that must end now are terminated — every one of them, before any
-        pool is waited for. With ``fork``, a pool started later holds copies of the earlier pools' pipes;
-        a pool whose workers are gone waits (in ``shutdown``) for its task queue to drain, which it cannot
-        while any live process still holds that queue's read end: waiting for it before the later pool's
-        workers were ended hung the build."""
-        pools = [p for p in (*self.pools, self._spare, *self._ended) if p is not None]
-        self.pools, self._spare, self._ended = [], None, []
-        now = [p for p in pools if abort or not self._futures or p._broken]
-        for pool in now:
-            _end_workers(pool)
-        for pool in pools:  # the healthy ones end after their last task; then the others are let go
-            if pool not in now:
-                pool.shutdown(wait=True, cancel_futures=True)
-        for pool in now:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _end_workers(pool: Any) -> None:
-    """Terminate a process pool's workers (then kill what still runs) and join them."""
-    workers = list((pool._processes or {}).values())
-    for w in workers:
-        if w.exitcode is None:
-            w.terminate()
-    for w in workers:
-        w.join(5)
-        if w.exitcode is None:
-            w.kill()
-            w.join()
-
-
-def _exit_code(workers: list[Any], seconds: float = 2.0) -> int | None:
-    """How a dead pool's worker ended: its exit code, once known (the pool's own manager thread may be
-    reaping it at the same moment, and ``join`` returns to only one of them)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        codes = [w.exitcode for w in workers if w.exitcode is not None]
-        if codes or time.monotonic() > deadline:
-            return codes[0] if codes else None
-        time.sleep(0.02)
-
-
-def worker_died(code: int | None) -> str:
-    """Why a file whose worker process died is skipped: how it died, as far as its exit code tells."""
-    import signal
-
-    if code is not None and code < 0:
-        try:
-            how = f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            how = f"killed by signal {-code}"
-        if code == -signal.SIGKILL:
-            how += ": out of memory?"
-    elif code is not None:
-        how = f"exit code {code}"
-    else:
-        how = "cause unknown"
-    return f"its worker process died while extracting it ({how})"
-
-
-class _PartWriter:
-    """Writes the graph file part by part and notes where each document's Turtle lies in it.
-
-    A document taken from the cache whose Turtle sits unchanged in the previous graph file is copied
-    from there (runs of such documents in one ``copy_file_range``) instead of being read back from the
-    cache: an incremental build of a large corpus then costs little more than the merged part. The last
-    run is copied in a thread (``close``: the kernel copies, so it takes no core from the merge that
-    follows), which the next ``write`` waits for.
-    """
-
-    def __init__(self, out: AtomicFile, previous: tuple[Any, dict[str, tuple[int, int]]] | None, cache) -> None:
-        self.out = out
-        self.fh = out.handle
-        self.old, self.old_parts = previous if previous is not None else (None, {})
-        self.cache = cache
-        self.pos = 0
-        self.layout: dict[str, tuple[int, int]] = {}
-        self._run: list[int] = []  # a pending range of the old file: [offset, length]
-        self._copying: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    def write(self, data: bytes) -> None:
-        self._copy_run()
-        self.join()
-        self.fh.write(data)
-        self.pos += len(data)
-
-    def document(self, result: DocResult) -> None:
-        if result.turtle_size < 0:  # extracted in this build
-            data = result.turtle
-        else:
-            old = self.old_parts.get(result.key)
-            if old is not None and old[1] == result.turtle_size:
-                offset, length = old
-                if self._run and self._run[0] + self._run[1] == offset:
-                    self._run[1] += length
-                else:
-                    self._copy_run()
-                    self._run = [offset, length]
-                self._note(result.key, length)
-                return
-            data = self.cache.turtle(result.key)
-        self.write(data)
-        if result.key:
-            self.layout[result.key] = (self.pos - len(data), len(data))
-
-    def _note(self, key: str, length: int) -> None:
-        self.layout[key] = (self.pos, length)
-        self.pos += length
-
-    def _copy_run(self, background: bool = False) -> None:
-        if not self._run:
-            return
-        offset, length = self._run
-        self._run = []
-        self.join()
-        self.fh.flush()
-        if background:
-            args = (offset, length, self.out.sync_ahead)
-            self._copying = threading.Thread(target=self._copy, args=args, name="copy parts", daemon=True)
-            self._copying.start()
-        else:
-            self._copy(offset, length)
-            self._raise()
-
-    def _copy(self, offset: int, length: int, then: Callable[[], None] | None = None) -> None:
-        try:
-            copy_range(self.old, self.fh, offset, length)
-            self.fh.seek(0, os.SEEK_END)  # the copy moved the descriptor, not the buffered writer's idea of it
-            if then is not None:
-                then()
-        except BaseException as exc:  # a thread cannot raise to its caller: ``join`` raises it
-            self._error = exc
-
-    def join(self) -> None:
-        """Wait for a copy running in the background; raise what it raised."""
-        if self._copying is not None:
-            self._copying.join()
-            self._copying = None
-        self._raise()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-    def close(self) -> None:
-        """Start copying the last run of unchanged documents; once it is done, start syncing the file
-        (``AtomicFile.sync_ahead``) while the merged part is still being worked out."""
-        if self._run:
-            self._copy_run(background=True)
-        else:
-            self.out.sync_ahead()
-
-    def abandon(self) -> None:
-        """Wait for a copy still running, ignoring its error: the build failed and its file goes."""
-        if self._copying is not None:
-            self._copying.join()
-            self._copying = None
-        self._error = None
 
 
 def _collect(
@@ -422,8 +74,8 @@ def _collect(
     t = time.perf_counter()
     known = cache.keys() if cache is not None else set()
     local = executor == "local" and jobs > 1
-    # over a cache that holds results, few files are likely to have changed (see _Feeder)
-    feeder = _Feeder(rules, jobs, turtle, keep_text, hold=bool(known)) if local else None
+    # over a cache that holds results, few files are likely to have changed (see Feeder)
+    feeder = Feeder(rules, jobs, turtle, keep_text, hold=bool(known)) if local else None
     if feeder is not None and known:
         feeder.prestart()
     try:
@@ -493,7 +145,7 @@ def _collect(
         del hits
         report.stages["read"] = time.perf_counter() - t
         todo = [s for s in slots if isinstance(s, SourceFile)]
-        fresh = _results(todo, rules, executor, scheduler, turtle, keep_text)
+        fresh = extract_sources(todo, rules, executor, scheduler, turtle, keep_text)
         left = sum(1 for s in slots if not isinstance(s, DocResult))  # results still to be extracted
         report.cache_hits = len(files) - left - sum(1 for s in slots if isinstance(s, DocResult) and s.error)
         tail = max(1, left // 50)
@@ -703,9 +355,9 @@ def build_to(
     kg.report = report
     out = AtomicFile(graph_file)
     previous = cache.layout(graph_file) if cache is not None else None
-    parts: _PartWriter | None = None
+    parts: PartWriter | None = None
     try:
-        parts = _PartWriter(out, previous, cache)
+        parts = PartWriter(out, previous, cache)
         parts.write(turtle_header())
         parts.write(b"\n# Each source's mentions and the evidence of what it states, source by source.\n")
         pending: tuple[str, int, KnowledgeGraph, list[tuple[str, int, int]]] | None = None
