@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from zhengji_kg.base.rules import load_rules
     from zhengji_kg.ingest import SourceFile, parse_source
-    from zhengji_kg.pipeline.corpus import extract_document
+    from zhengji_kg.pipeline.worker import extract_document
 
     docs = documents(args.docs)
     made = {

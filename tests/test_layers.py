@@ -126,3 +126,27 @@ def test_the_check_finds_a_circle(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", fake)
     with pytest.raises(pytest.fail.Exception, match="a circle of imports"):
         test_no_two_modules_import_each_other()
+
+
+def test_every_import_of_the_package_resolves() -> None:
+    """A name imported from a module of the package — at a module's top or inside a function, in the
+    package, its tests and its benchmarks — exists there: an import inside a function fails only when the
+    function runs, so a module that moved or a name that left would otherwise wait for a user to find it."""
+    import importlib
+
+    missing = []
+    for path in [*PACKAGE.rglob("*.py"), *(ROOT / "tests").glob("*.py"), *(ROOT / "bench").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("zhengji_kg"):
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if not hasattr(module, alias.name):
+                        try:
+                            importlib.import_module(f"{node.module}.{alias.name}")
+                        except ImportError:
+                            missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.module}.{alias.name}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("zhengji_kg"):
+                        importlib.import_module(alias.name)
+    assert not missing, missing

@@ -993,7 +993,7 @@ def explain(
     from zhengji_kg.extract.relate import relation_candidates
     from zhengji_kg.extract.relation_features import relation_features
     from zhengji_kg.ingest import IngestError, read_document, to_simplified
-    from zhengji_kg.pipeline.corpus import extract_document
+    from zhengji_kg.pipeline.worker import extract_document
 
     rules = _rules(lexicon, weights)
     if file_:
