@@ -18,7 +18,7 @@ from zhengji_kg.extract.boundaries import trim_openings
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.features import mention_features
 from zhengji_kg.extract.mechanisms import resolve_references
-from zhengji_kg.extract.registry import REGISTRY, Extractor, register  # noqa: F401  (the registry, as before)
+from zhengji_kg.extract.registry import REGISTRY
 
 
 def extract_mentions(doc: Document, rules: RuleSet, weights: Weights | None = None) -> list[Mention]:

@@ -138,8 +138,9 @@ def clean_text(
                 if not v:
                     continue
                 if k == "date":
-                    if normalise_date(v) is not None:  # 发布时间：2023-02-30 is none: another line may say
-                        dates.append((basis.get(rid, "byline"), m.start(k), v.strip()))
+                    iso = normalise_date(v)  # 发布时间：2023-02-30 is no date: another line may give one
+                    if iso is not None:
+                        dates.append((basis.get(rid, "byline"), m.start(k), iso))
                 elif k not in meta:
                     meta[k] = v.strip()
     if dates:

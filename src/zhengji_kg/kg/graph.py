@@ -59,7 +59,7 @@ class KnowledgeGraph:
     # ------------------------------------------------------------ merge
     def add(self, doc: Document, keep: bool = True) -> None:
         """Merge one document's extraction; with ``keep=False`` the document itself is not kept (its
-        per-document triples must then have been written already — see ``pipeline.build_to``)."""
+        per-document triples must then have been written already — see ``pipeline.corpus.build_to``)."""
         if keep:
             self.documents[doc.id] = doc
         self.merge(contribution(doc))

@@ -1,6 +1,6 @@
 """The local executor: worker processes fed while the corpus is still read (``Feeder``), one document per
 task, results in corpus order — and how a worker that died is told (``worker_died``). Dask's is
-``distributed``; ``_results`` picks one."""
+``distributed``; ``extract_sources`` picks one."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The per-document step of a build — a pure function of (document, rules) — and what a worker process
 returns for one corpus file: ``extract_document`` (segment → extract → relate → date → derive),
 ``process_source`` (read, extract, and the document's own triples), ``DocResult``. The corpus build
-(``pipeline``) and the Dask executor (``distributed``) both run it."""
+(``corpus``) and the Dask executor (``distributed``) both run it."""
 
 from __future__ import annotations
 

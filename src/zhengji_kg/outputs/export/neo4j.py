@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,19 +20,13 @@ from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import DCTERMS, SKOS
 
 from zhengji_kg.base.output import write_atomic
+from zhengji_kg.kg.netx import CORE, EDGES
 from zhengji_kg.kg.rdf import ZJ
 
-LABELS = {ZJ.Concept: "Concept", ZJ.Mechanism: "Mechanism", ZJ.Place: "Place", ZJ.Organization: "Organization"}
-TYPES = {
-    ZJ.implements: "IMPLEMENTS",
-    ZJ.practicedIn: "PRACTICED_IN",
-    ZJ.establishedBy: "ESTABLISHED_BY",
-    ZJ.contrastsWith: "CONTRASTS_WITH",
-    ZJ.partOf: "PART_OF",
-    SKOS.broader: "BROADER",
-    ZJ.relatedTo: "RELATED_TO",
-    ZJ.basedIn: "BASED_IN",
-}
+# the node labels and relationship types are the graph's own types and relations in Neo4j's spelling
+# (Concept, PRACTICED_IN): the same classes and predicates the networkx view and the Gephi files carry
+LABELS = {cls: name.capitalize() for cls, name in CORE.items()}
+TYPES = {pred: re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper() for pred, name in EDGES.items()}
 MAX_SENTENCES = 5
 BATCH = 500
 
