@@ -188,17 +188,21 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or HERE / f"out-{args.docs}"
 
     print(f"machine:     {machine()}")
-    if not corpus.is_dir():
-        from make_corpus import DEFAULT_SOURCES, make_corpus
+    from make_corpus import ManifestError, corpus_digest, make_corpus
 
+    if not corpus.is_dir():
         t = time.perf_counter()
-        make_corpus(args.docs, corpus, list(DEFAULT_SOURCES))
+        try:
+            make_corpus(args.docs, corpus)  # from the sources bench/sources.tsv lists, as they were
+        except ManifestError as exc:
+            sys.exit(f"run.py: {exc}")
         print(f"corpus:      generated in {time.perf_counter() - t:.0f} s")
     texts = corpus_texts(corpus)
     raw_mb = sum(f.stat().st_size for f in corpus.rglob("*") if f.is_file()) / 1e6
     text_mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     shown = corpus.relative_to(ROOT) if corpus.is_relative_to(ROOT) else corpus
     print(f"corpus:      {shown} — {len(texts)} documents, {raw_mb:.1f} MB on disk, {text_mb:.1f} MB of text")
+    print(f"             digest {corpus_digest(corpus)} (equal digests: the same corpus, the figures compare)")
 
     before, after = texts[0::2], texts[1::2]  # every other document: two halves of the same kind of text
     del texts

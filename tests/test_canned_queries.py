@@ -131,6 +131,7 @@ def test_list_names_each_with_its_purpose(tmp_path: Path, monkeypatch) -> None:
 
 def test_a_canned_query_runs_by_name_from_anywhere(graph_file: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
+
     def run(query: str) -> str:
         res = CliRunner().invoke(main, ["query", query, "--graph", str(graph_file), "--format", "csv"])
         assert res.exit_code == 0, res.output

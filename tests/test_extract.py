@@ -121,7 +121,7 @@ def test_contrasts(run) -> None:
 
 
 def test_modality(run, rules) -> None:
-    from zhengji_kg.extract.relate import modality
+    from zhengji_kg.extract.modality import modality
 
     doc = run("严禁搞形象工程。坚决反对唯GDP论英雄。各地要推行干部政绩档案。江苏省南京市鼓楼区推行干部政绩档案。")
     moods = {}

@@ -61,9 +61,33 @@ emails = st.builds(
     st.sampled_from(["example.gov.cn", "mail.example.org", "例子.cn", "", "x"]),
 )
 controls = st.lists(
-    st.sampled_from(["\x00", "\x01", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9c", "\u200b", "\u200c", "\u200d",
-                     "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\u2069", "\u2028", "\u2029", "\ufeff",
-                     "\ufffe", "\ue000", "\r"]),
+    st.sampled_from(
+        [
+            "\x00",
+            "\x01",
+            "\x0b",
+            "\x0c",
+            "\x1b",
+            "\x7f",
+            "\x85",
+            "\x9c",
+            "\u200b",
+            "\u200c",
+            "\u200d",
+            "\u200e",
+            "\u200f",
+            "\u202a",
+            "\u202e",
+            "\u2066",
+            "\u2069",
+            "\u2028",
+            "\u2029",
+            "\ufeff",
+            "\ufffe",
+            "\ue000",
+            "\r",
+        ]
+    ),
     min_size=1,
     max_size=4,
 ).map("".join)
@@ -99,9 +123,7 @@ def documents(draw) -> tuple[str, str, bytes, bytes | None]:
         encoding = "utf-8"
     if encoding == "mixed":  # lines of a file pasted together from files in different encodings
         lines = text.split("\n")
-        raw = b"\n".join(
-            line.encode(draw(st.sampled_from(["utf-8", "gb18030"])), errors="replace") for line in lines
-        )
+        raw = b"\n".join(line.encode(draw(st.sampled_from(["utf-8", "gb18030"])), errors="replace") for line in lines)
     else:
         if encoding == "big5":  # a Big5 file holds traditional characters (those Big5 lacks become "?")
             text = to_traditional(text)

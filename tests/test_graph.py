@@ -87,7 +87,7 @@ def test_contribution_takes_the_cooccurrence_iris_of_the_turtle_writer(rules) ->
     ``evidence_iri`` computes on its own, for every document of the demo and seed corpora."""
     from zhengji_kg.ingest import parse_source
     from zhengji_kg.kg.graph import contribution
-    from zhengji_kg.kg.rdf import document_turtle
+    from zhengji_kg.kg.turtle import document_turtle
     from zhengji_kg.pipeline.worker import extract_document, slim
 
     roots = [ROOT / "corpus"] + ([SEEDS] if SEEDS.is_dir() else [])

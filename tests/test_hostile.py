@@ -183,7 +183,10 @@ def test_ctrl_c_leaves_previous_output_and_a_consistent_cache(slow_corpus, tmp_p
     before = _previous(out, ROOT / "corpus")
     html_before = (out / "graph.html").read_bytes()
     proc = subprocess.Popen(
-        _build_cmd(slow_corpus, out, "-j", "2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        _build_cmd(slow_corpus, out, "-j", "2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
         # Ctrl-C as a terminal's command has it, even when this test run was started in the background
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )

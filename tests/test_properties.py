@@ -169,9 +169,9 @@ def test_corpus_name_is_the_path_under_its_root(root, rest, absolute) -> None:
 
 @given(st.text(alphabet=st.sampled_from(list("要严禁搞，,；;。！？!?：:形象工程 ")), max_size=40), st.integers(-2, 45))
 def test_clause_before_a_mention_is_the_last_piece_split_by_clause_marks(text: str, cut: int) -> None:
-    """``relate.clause_before`` finds the clause from the sentence's mark positions; splitting the text
+    """``modality.clause_before`` finds the clause from the sentence's mark positions; splitting the text
     before the mention at every mark, as ``modality`` did, gives the same."""
-    from zhengji_kg.extract.relate import _CLAUSE, clause_before
+    from zhengji_kg.extract.modality import _CLAUSE, clause_before
 
     before = text[:cut] if cut > 0 else ""
     assert clause_before(text, cut) == (_CLAUSE.split(before)[-1] if before else "")

@@ -13,7 +13,7 @@ from zhengji_kg.base.model import Document, Mention
 from zhengji_kg.base.rules import RuleSet
 from zhengji_kg.base.segment import posseg
 from zhengji_kg.base.weights import Weights
-from zhengji_kg.extract import lexicon, mechanisms, patterns, places  # noqa: F401  (each registers its extractors)
+from zhengji_kg.extract import lexicon, mechanisms, named, patterns, places  # noqa: F401  (each registers its extractors)
 from zhengji_kg.extract.boundaries import trim_openings
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.features import mention_features

@@ -12,7 +12,6 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from zhengji_kg.base.model import Document, Mention, Sentence
 from zhengji_kg.base.segment import clause_marks, window_tokens, word_tag
@@ -39,7 +38,7 @@ _NUMBER = re.compile(_NUMERAL)
 _PLURAL = re.compile(r"[二三四五六七八九十两几多数百千万2-9２-９]|[0-9０-９]{2,}")
 # a zone after a place that opens a name (浙江自贸试验区干部容错机制): it scopes the name as the place does
 _ZONE = re.compile(r"[\u4e00-\u9fff]{0,6}?(自由贸易试验区|自贸试验区|自贸区|试验区|示范区|开发区|高新区|新区|园区)")
-_ALL_HEADS = (
+ALL_HEADS = (
     "机制",
     "制度",
     "体系",
@@ -387,7 +386,7 @@ def _conjuncts(
         conj = clean_label(sent.text[cs:conj_end])
         if not conj or len(conj) < 2 or conj in generic or len(conj) > max_chars:
             return []
-        if conj.endswith(_ALL_HEADS):
+        if conj.endswith(ALL_HEADS):
             label, als = conj, ()
         else:
             label, als = conj + base_head, tuple(dict.fromkeys((conj, conj + head)))
@@ -466,103 +465,3 @@ def resolve_references(mentions: list[Mention], rule_ids: frozenset[str]) -> lis
         if target is not None:
             out.append(replace(m, key=target.key))
     return out
-
-
-@register("named_practice")
-def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
-    """A quoted name with no head word is a mechanism when a kind word follows it (“最多跑一次”改革) or
-    the place that introduced it comes right before it (上海“一网通办”, 嘉兴市推出的“村情通”).
-
-    Not when the quote is a term of another type (a concept, a metaphor) or shaped like a concept."""
-    suffixes = sorted(rule.get("suffixes") or (), key=len, reverse=True)
-    kept = set(rule.get("kept_suffixes") or ())
-    verbs = sorted(rule.get("verbs") or (), key=len, reverse=True)
-    with_kind, after_place = _practice_patterns(tuple(suffixes), tuple(verbs))
-    found: dict[int, tuple[re.Match[str], str]] = {}  # where the quoted name starts → (match, kind word)
-    for m in with_kind.finditer(doc.text):
-        found[m.start(1)] = (m, m.group(2))
-    for _s, e in ctx.place_spans:
-        m = after_place.match(doc.text, e)
-        if m and m.start(1) not in found:
-            found[m.start(1)] = (m, m.group(2) or "")
-    concept_forms = [f for r in ctx.rules.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())]
-    metaphors = ctx.rules.words.get("metaphors", frozenset())
-    for start in sorted(found):
-        m, suffix = found[start]
-        name = m.group(1)
-        other = ctx.rules.surface_types.get(name, frozenset())
-        if name in metaphors or (other and "mechanism" not in other) or any(f.search(name) for f in concept_forms):
-            continue
-        if name.endswith(_ALL_HEADS):
-            continue  # a head word of its own: the head rule names it
-        key = name + suffix if suffix in kept and m.group(0)[-len(suffix) - 1] != "的" else name
-        aliases = tuple(a for a in (name, name + suffix) if a != key and suffix)
-        end = m.end(2) if suffix else m.end(1)
-        yield Mention(
-            type="mechanism", surface=key, key=key, start=m.start(1), end=end, rule=rule["id"], aliases=aliases
-        )
-
-
-@lru_cache(maxsize=8)
-def _practice_patterns(suffixes: tuple[str, ...], verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """A quoted name with its kind word after it; and one right after a place (matched at the place's end),
-    with at most a verb of introducing and 的 between, its kind word optional."""
-    # inner quotation marks (‘…’ inside a quotation) quote a name as well; 的 may stand before the kind word
-    name = r"[“\"‘]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"’]"
-    kinds = "|".join(map(re.escape, suffixes)) or "(?!)"
-    intro = "|".join(map(re.escape, verbs))
-    return (
-        re.compile(f"{name}的?({kinds})"),
-        re.compile(f"(?:{intro})?的?{name}({kinds})?" if intro else f"的?{name}({kinds})?"),
-    )
-
-
-_TRIAL = re.compile(r"[（(](试行|暂行|修订|修订稿|征求意见稿)[）)]\s*$")
-_IN_TITLE = re.compile(r"《([^《》\n]{4,80})》")
-_NOT_A_HEADING = re.compile(r"[。！？；，,：:]")
-
-
-def own_regulation(doc: Document, heads: tuple[str, ...]) -> tuple[str, int, int] | None:
-    """The regulation the document is: (name, start, end of its heading line in the text, or 0, 0).
-
-    Its title in 《》 (…印发《抚州市容错免责办法（试行）》的通知), else a title or one of the first lines that is
-    a heading ending as a regulation's name does (滨海新区…容错免责实施办法（试行）); （试行） and spaces are not
-    part of the name."""
-    lines: list[tuple[str, int]] = [(doc.metadata.get("title", ""), -1)]
-    pos = 0
-    while len(lines) <= 8 and pos <= len(doc.text):  # the first 8 lines, without splitting the whole text
-        end = doc.text.find("\n", pos)
-        end = len(doc.text) if end < 0 else end
-        lines.append((doc.text[pos:end], pos))
-        pos = end + 1
-    for line, at in lines:
-        inner = _IN_TITLE.search(line)
-        text = inner.group(1) if inner else line.strip()
-        if not inner and (len(text) > 80 or _NOT_A_HEADING.search(text)):
-            continue
-        name = clean_label(_TRIAL.sub("", text))
-        if len(name) >= 6 and name.endswith(heads) and not name.startswith("本"):
-            if at < 0 or inner:
-                return name, 0, 0
-            lead = len(line) - len(line.lstrip())
-            return name, at + lead, at + len(line.rstrip())
-    return None
-
-
-@register("self_reference")
-def self_references(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
-    """本办法, 本实施办法, 本意见 …: the regulation the document is (``own_regulation``); its heading line, when
-    the name is read from the text, is a mention of it too. Nothing when the document names no such title."""
-    refs = list(rule["_pattern"].finditer(doc.text))
-    if not refs:
-        return  # most documents: no 本X, no need to look for a title
-    heads = tuple(sorted(ctx.rules.words.get("regulation_heads", ()), key=len, reverse=True))
-    found = own_regulation(doc, heads)
-    if found is None:
-        return
-    name, hs, he = found
-    refs = [m for m in refs if name.endswith(m.group("head"))]
-    if refs and he > hs:
-        yield Mention(type="mechanism", surface=name, key=name, start=hs, end=he, rule=rule["id"])
-    for m in refs:
-        yield Mention(type="mechanism", surface=m.group(), key=name, start=m.start(), end=m.end(), rule=rule["id"])

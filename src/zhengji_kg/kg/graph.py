@@ -249,7 +249,7 @@ Contribution = tuple[str, dict[str, str], list[tuple], list[tuple], dict[str, st
 def contribution(doc: Document, cooccurrence_iris: dict | None = None) -> Contribution:
     """The merge's input from one document: its mentions summed per entity (the merge adds them the
     same way one by one), its stated relations, then its derived ones, each with its sentence.
-    ``cooccurrence_iris`` are the evidence IRIs ``rdf.document_turtle`` already worked out."""
+    ``cooccurrence_iris`` are the evidence IRIs ``turtle.document_turtle`` already worked out."""
     known = cooccurrence_iris or {}
 
     ents: dict[EntityKey, list[Any]] = {}

@@ -23,7 +23,7 @@ from zhengji_kg.ingest import (
     source_stamp,
 )
 from zhengji_kg.kg.graph import KnowledgeGraph
-from zhengji_kg.kg.rdf import merged_turtle, turtle_header, weight_turtle
+from zhengji_kg.kg.turtle import merged_turtle, turtle_header, weight_turtle
 from zhengji_kg.pipeline.cache import ExtractionCache, cache_key
 from zhengji_kg.pipeline.pool import Feeder, extract_sources
 from zhengji_kg.pipeline.worker import (

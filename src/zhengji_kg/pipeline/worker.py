@@ -18,14 +18,15 @@ from zhengji_kg.base.segment import forget_tokens, sentence_lookup, split_senten
 from zhengji_kg.extract import extract_mentions
 from zhengji_kg.extract.dating import date_relations
 from zhengji_kg.extract.hierarchy import derive
-from zhengji_kg.extract.relate import issuer_lines, mention_modalities, mentions_by_sentence, relate
+from zhengji_kg.extract.modality import mention_modalities
+from zhengji_kg.extract.relate import issuer_lines, mentions_by_sentence, relate
 from zhengji_kg.ingest import (
     IngestError,
     SourceFile,
     parse_source,
 )
 from zhengji_kg.kg.graph import Contribution, contribution
-from zhengji_kg.kg.rdf import document_turtle
+from zhengji_kg.kg.turtle import document_turtle
 
 
 def extract_document(doc: Document, rules: RuleSet) -> Document:
