@@ -371,3 +371,31 @@ def test_help_says_prefixes_and_exit_status() -> None:
         _, name, iri = line.split()
         assert f"{name:8} {iri.strip('<>')}" in res.output
     assert "SIGTERM or SIGHUP" in res.output and "status is 0" in " ".join(res.output.split())
+
+
+def test_a_build_with_its_store_is_served_without_loading(tmp_path: Path) -> None:
+    """``build --store``: the engine serves the build's own store (read-only), nothing is loaded into
+    TMPDIR, and the store is the build's still after the server stopped."""
+    from zhengji_kg.outputs.serve import ServeError, oxigraph_binary
+
+    try:
+        oxigraph_binary()
+    except ServeError as exc:
+        pytest.skip(str(exc))
+    out = tmp_path / "kg"
+    subprocess.run([*CLI, "build", str(ROOT / "corpus"), "-o", str(out), "-q", "--store"], check=True)
+    store = out / "graph.oxigraph"
+    stamp = (store / "zhengji-kg-stamp.json").read_bytes()
+    with serving(out, tmp_path) as srv:
+        [engine] = [c for c in srv.children if "serve-read-only" in c.cmdline()]
+        cmd = engine.cmdline()
+        assert cmd[cmd.index("--location") + 1] == str(store)
+        assert [list(p.iterdir()) for p in _stores(srv.tmpdir)] == [[]]  # its temporary folder stays empty
+        rows = _sparql(srv.url, 'SELECT ?p WHERE { ?p skos:prefLabel "天津市和平区"@zh }', "GET")["results"]["bindings"]
+        assert [r["p"]["value"] for r in rows] == ["https://w3id.org/zhengji-kg/id/place/天津市和平区"]
+        _stop(srv.proc, signal.SIGTERM)
+        assert srv.proc.wait(timeout=15) == 0
+    assert (store / "zhengji-kg-stamp.json").read_bytes() == stamp
+    from zhengji_kg.outputs.store import fresh_store
+
+    assert fresh_store(out / "graph.ttl") == store

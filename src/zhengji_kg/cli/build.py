@@ -18,6 +18,7 @@ from zhengji_kg.cli.app import (
     rule_set,
     stopped,
 )
+from zhengji_kg.outputs.store import STORE_NAME, discard_store, place_store, remove_store, write_store
 from zhengji_kg.pipeline.corpus import EXECUTORS
 
 
@@ -56,6 +57,15 @@ from zhengji_kg.pipeline.corpus import EXECUTORS
     show_default=True,
     help="Reuse the extraction of documents (and rules) that did not change since the last build into OUT "
     "(kept in OUT/.cache/); --no-cache re-extracts everything.",
+)
+@click.option(
+    "--store",
+    "keep_store",
+    is_flag=True,
+    help="Also write OUT/graph.oxigraph/, the graph loaded into an on-disk Oxigraph store, which query, "
+    "diffusion and serve then open at once instead of loading graph.ttl (24 s at 10,000 documents); writing "
+    "it adds to every build (38 s at 10,000 documents). Without it a build removes the store of the "
+    "previous graph.",
 )
 @click.option(
     "--executor",
@@ -133,6 +143,7 @@ def _build(
     scheduler: str | None,
     max_file_mb: float,
     quiet: bool,
+    keep_store: bool = False,
 ) -> None:
     """The build command's work. Ctrl-C (or SIGTERM, SIGHUP) anywhere before its outputs go into place
     ends it with nothing written; from then on a stop waits for them (``children.hold_stops``)."""
@@ -245,19 +256,29 @@ def _build(
         stop_pages()
         ttl.discard()
         raise
+    report.stages["html"] = time.perf_counter() - t
+    new_store = _write_store(ttl, quiet, report.stages) if keep_store else None
     # from here the page and the graph go into place together and the build says so: a stop signal that
     # comes meanwhile (a fraction of a second) waits for it, and the command ends as soon as it is done
     with hold_stops() as held:
         try:
+            if new_store is not None:  # first: until graph.ttl follows, its stamp names no graph there
+                place_store(new_store, out)
             write_atomic(out / "graph.html", html)
         except BaseException as exc:
             ttl.discard()
+            if new_store is not None:
+                discard_store(new_store)
             if isinstance(exc, OSError):
                 raise click.ClickException(f"{exc}; nothing written") from exc
             raise
         ttl.commit()
-        report.stages["html"] = time.perf_counter() - t
-        _summary(kg, out, cache, time.perf_counter() - t0)
+        if new_store is None and remove_store(out):
+            click.echo(
+                f"removed the store of the previous graph ({out / STORE_NAME}); build with --store to keep one",
+                err=True,
+            )
+        _summary(kg, out, cache, time.perf_counter() - t0, new_store is not None)
         if held:
             name = signal.Signals(held[0]).name
             click.echo(f"{name} came while the outputs were put in place: {out} is complete", err=True)
@@ -271,7 +292,24 @@ def _build(
         sys.exit(EXIT_SKIPPED)
 
 
-def _summary(kg: Any, out: Path, cache: bool, seconds: float) -> None:
+def _write_store(ttl: Any, quiet: bool, stages: dict[str, float]) -> Path:
+    """--store: the finished graph file loaded into a new on-disk store beside it (``outputs.store``), not
+    yet in place; a failure, or a stop, writes nothing."""
+    t = time.perf_counter()
+    if not quiet:
+        click.echo("loading the graph into the store (--store) …", err=True)
+    try:
+        new_store = write_store(ttl.tmp)
+    except BaseException as exc:
+        ttl.discard()
+        if isinstance(exc, OSError):
+            raise click.ClickException(f"the store: {exc}; nothing written") from exc
+        raise
+    stages["store"] = time.perf_counter() - t
+    return new_store
+
+
+def _summary(kg: Any, out: Path, cache: bool, seconds: float, stored: bool = False) -> None:
     """What a build prints when its outputs are in place."""
     from zhengji_kg.outputs.export import remove_stale_exports
 
@@ -293,6 +331,8 @@ def _summary(kg: Any, out: Path, cache: bool, seconds: float) -> None:
     click.echo(f"seconds:   {seconds:.1f} (" + ", ".join(f"{k} {v:.1f}" for k, v in report.stages.items()) + ")")
     click.echo(f"graph:     {out / 'graph.ttl'}")
     click.echo(f"page:      {(out / 'graph.html').resolve().as_uri()}")
+    if stored:
+        click.echo(f"store:     {out / STORE_NAME} (query, diffusion and serve open it instead of loading the graph)")
 
 
 def _cores() -> int:

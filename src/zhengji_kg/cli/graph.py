@@ -81,6 +81,7 @@ def query(query: str | None, graph_path: Path, fmt: str, engine: str, list_: boo
     QUERY is the name of a canned query (see --list), a .rq file, or the query's text. The canned
     queries ship with the package, so they run without a checkout; --show prints one to copy and
     change. The prefixes zj:, zjr:, skos:, prov:, dcterms:, rdf:, rdfs:, owl: and xsd: are predeclared.
+    Oxigraph loads the graph first, unless it was built with --store: then it opens the build's store.
 
     \b
     Examples:

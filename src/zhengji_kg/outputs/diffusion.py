@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zhengji_kg.base.output import write_atomic
-from zhengji_kg.outputs.query import canned_query, load_store, run_query_oxigraph
+from zhengji_kg.outputs.query import canned_query, run_query_oxigraph
+from zhengji_kg.outputs.store import open_store
 
 if TYPE_CHECKING:
     from zhengji_kg.kg.graph import KnowledgeGraph
@@ -113,7 +114,7 @@ def _closure(start: tuple[str, str], up: dict[tuple[str, str], list[tuple[str, s
 
 def adoptions_from_file(graph: Path) -> list[Adoption]:
     """The adoption table of a built graph file, by the canned query ``adoptions`` (Oxigraph)."""
-    cols, rows = run_query_oxigraph(load_store(graph), canned_query("adoptions").text)
+    cols, rows = run_query_oxigraph(open_store(graph), canned_query("adoptions").text)
     if tuple(cols) != COLUMNS:  # the query and this table are one contract
         raise ValueError(f"the adoptions query gives {cols}, expected {list(COLUMNS)}")
     return [Adoption(*row) for row in rows]

@@ -14,6 +14,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from zhengji_kg.base.resources import package_dir
+from zhengji_kg.outputs.store import load_memory_store, open_store
 
 PREFIXES = """PREFIX zj: <https://w3id.org/zhengji-kg/ontology#>
 PREFIX zjr: <https://w3id.org/zhengji-kg/id/>
@@ -35,20 +36,16 @@ ENGINES = ("oxigraph", "rdflib")
 
 
 def run_query_file(path: Path, text: str, engine: str = "oxigraph") -> tuple[list[str], list[list[str]]]:
-    """Run a SELECT/ASK query over a graph file with the chosen engine; the answers are the same."""
+    """Run a SELECT/ASK query over a graph file with the chosen engine; the answers are the same. Oxigraph
+    opens the build's store when it is that of this very file (``build --store``), else loads the file."""
     if engine == "oxigraph":
-        return run_query_oxigraph(load_store(path), text)
+        return run_query_oxigraph(open_store(path), text)
     return run_query(Graph().parse(path), text)
 
 
 def load_store(path: Path):
     """An in-memory Oxigraph store holding the graph file (Turtle, N-Triples, TriG …, by extension)."""
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    fmt = ox.RdfFormat.from_extension(Path(path).suffix.lstrip(".") or "ttl") or ox.RdfFormat.TURTLE
-    store.bulk_load(path=str(path), format=fmt)
-    return store
+    return load_memory_store(path)
 
 
 def run_query_oxigraph(store, text: str) -> tuple[list[str], list[list[str]]]:

@@ -1,6 +1,7 @@
 """serve: a read-only SPARQL 1.1 Protocol endpoint over a built graph, answered by Oxigraph's own server.
 
-The graph is loaded into a temporary Oxigraph store and ``oxigraph serve-read-only`` answers over it
+The graph is loaded into a temporary Oxigraph store (or, for a build's graph.ttl with its store beside it
+— ``build --store`` —, that store is used as it is) and ``oxigraph serve-read-only`` answers over it
 (SELECT, ASK, CONSTRUCT, DESCRIBE; updates are refused by the engine itself). That server has no option
 for default prefixes, so a small front in Python listens on HOST:PORT and forwards every request to it
 (bound on 127.0.0.1 at a free port), putting the PREFIX lines ``zhengji-kg query`` predeclares before the
@@ -35,6 +36,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from zhengji_kg.base.children import parent_death_preexec
 from zhengji_kg.outputs.query import PREFIXES
+from zhengji_kg.outputs.store import fresh_store
 
 STORE_PREFIX = "zhengji-kg-store-"
 MAX_BODY = 64 << 20  # a request body larger than this is refused (413): a query is never that large
@@ -288,14 +290,21 @@ def serve(
 ) -> int:
     """Load ``graph_file`` and serve it at ``http://HOST:PORT/query`` until SIGTERM, SIGINT or SIGHUP; then
     stop the engine, remove the store and return 0, the exit status of a clean stop (services are stopped
-    by signals). ServeError if the port is taken, the graph does not load or the engine stops by itself."""
+    by signals). ServeError if the port is taken, the graph does not load or the engine stops by itself.
+
+    A build's graph.ttl whose store is beside it (``build --store``, ``outputs.store``) is not loaded: the
+    engine serves that store, read-only, and the temporary folder stays empty."""
     with _StopSignals() as stop:
         try:  # bound first: a taken port is said at once, not after loading a big graph
             front = _Front(host, port)
         except OSError as exc:
             raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         with front, tempfile.TemporaryDirectory(prefix=STORE_PREFIX) as store, tempfile.TemporaryFile() as log:
-            load(graph_file, Path(store), stop)
+            kept = fresh_store(graph_file)  # the build's own store (build --store): served as it is
+            if kept is not None:
+                store = str(kept)
+            else:
+                load(graph_file, Path(store), stop)
             if stop.received is not None:
                 return 0
             front.engine = _free_port()

@@ -1,0 +1,136 @@
+"""The Oxigraph store beside a build's graph.ttl: the graph, loaded once, that queries open at once.
+
+Loading the Turtle is what a query on a large graph waits for (24 s for the 6.8 million triples of a
+10,000-document build; the query itself takes under a second). ``zhengji-kg build --store`` also writes
+``OUT/graph.oxigraph/`` — an on-disk Oxigraph (RocksDB) store of the same triples — and ``query``,
+``diffusion`` and ``serve`` open it read-only (0.1 s) instead of loading the file.
+
+A store answers for one graph file only: it holds a stamp of the file it was loaded from (its inode,
+size and modification time — a rename into place keeps them, any rewrite changes them) and of the
+release of Oxigraph that wrote it. A store whose stamp is not that of the graph.ttl beside it now is
+never read: the graph is loaded from the file as before. A build without ``--store`` removes the store
+of the previous graph, saying so, as it removes stale exports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+STORE_NAME = "graph.oxigraph"
+STAMP_NAME = "zhengji-kg-stamp.json"
+_FORMAT = 1  # bump when what the store holds for a graph changes shape
+
+
+def store_path(graph_file: Path) -> Path:
+    """Where the store of a build's ``graph.ttl`` lives: beside it."""
+    return Path(graph_file).parent / STORE_NAME
+
+
+def _stamp(graph_file: Path) -> dict[str, object]:
+    import pyoxigraph as ox
+
+    st = os.stat(graph_file)
+    return {
+        "format": _FORMAT,
+        "oxigraph": ox.__version__,
+        "inode": st.st_ino,
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+    }
+
+
+def fresh_store(graph_file: Path) -> Path | None:
+    """The store beside ``graph_file`` if it was loaded from that very file by this release of Oxigraph;
+    else None (none there, another graph, a store being replaced, an unreadable stamp)."""
+    graph_file = Path(graph_file)
+    if graph_file.name != "graph.ttl":
+        return None  # only a build's graph has a store (an export is read from its file)
+    where = store_path(graph_file)
+    try:
+        stamp = json.loads((where / STAMP_NAME).read_text(encoding="utf-8"))
+        return where if stamp == _stamp(graph_file) else None
+    except (OSError, ValueError):
+        return None
+
+
+def open_store(graph_file: Path):
+    """The graph of ``graph_file`` as an Oxigraph store: its fresh store beside it, opened read-only, or
+    else an in-memory store the file is loaded into."""
+    import pyoxigraph as ox
+
+    where = fresh_store(graph_file)
+    if where is not None:
+        try:
+            return ox.Store.read_only(str(where))
+        except OSError:  # removed or replaced between the check and the open: the file is the truth
+            pass
+    return load_memory_store(graph_file)
+
+
+def load_memory_store(graph_file: Path):
+    """An in-memory Oxigraph store holding the graph file (Turtle, N-Triples, TriG …, by extension)."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    fmt = ox.RdfFormat.from_extension(Path(graph_file).suffix.lstrip(".") or "ttl") or ox.RdfFormat.TURTLE
+    store.bulk_load(path=str(graph_file), format=fmt)
+    return store
+
+
+def write_store(graph_file: Path, stamped_as: Path | None = None) -> Path:
+    """Load ``graph_file`` into a new on-disk store in a temporary folder beside it; return that folder,
+    to be put in place with ``place_store``. The stamp is that of ``stamped_as`` (default: the file
+    itself) — a build loads its temporary graph file, which is renamed to graph.ttl keeping what the stamp
+    names. Nothing is left behind if the load fails."""
+    import pyoxigraph as ox
+
+    graph_file = Path(graph_file)
+    tmp = graph_file.parent / f".{STORE_NAME}.{os.getpid()}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        store = ox.Store(str(tmp))
+        store.bulk_load(path=str(graph_file), format=ox.RdfFormat.TURTLE)
+        store.flush()
+        del store  # closes the database: the folder is complete
+        stamp = _stamp(stamped_as or graph_file)
+        (tmp / STAMP_NAME).write_text(json.dumps(stamp, sort_keys=True) + "\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return tmp
+
+
+def place_store(tmp: Path, folder: Path) -> Path:
+    """Put a store ``write_store`` made in place as ``folder/graph.oxigraph``, replacing the previous one.
+
+    Two renames (a folder cannot replace a non-empty one in one): a reader in between finds no store, or
+    one whose stamp is not its graph's, and reads the graph file instead — never a wrong answer."""
+    target = Path(folder) / STORE_NAME
+    old = Path(folder) / f".{STORE_NAME}.{os.getpid()}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def discard_store(tmp: Path) -> None:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_store(folder: Path) -> bool:
+    """Remove the store of a previous graph from a build folder (a build that writes none); True if one was
+    there. Leftovers of builds that were killed while writing one go too."""
+    folder = Path(folder)
+    for stale in folder.glob(f".{STORE_NAME}.*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    target = folder / STORE_NAME
+    if not target.is_dir():
+        return False
+    shutil.rmtree(target, ignore_errors=True)
+    return True
