@@ -106,3 +106,46 @@ def _open(browser, path: Path, settle: int = 1500):
     page.wait_for_function("window.zhengjiNetwork !== undefined", timeout=20000)
     page.wait_for_timeout(settle)
     return page, errors
+
+
+# A descriptor an output lock holds must be closed by the lock alone. Once in ~10 full runs a build's lock
+# was found closed under it (EBADF when it let go): some code closed a number it no longer owned, which the
+# lock had been given since. This watch names the culprit: any other close of such a descriptor is recorded
+# with its stack, in whatever thread it happens, and fails the test it happens in.
+_STOLEN: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _watch_lock_descriptors():
+    import os
+    import threading
+    import traceback
+
+    from zhengji_kg.base import output
+
+    real_close = os.close
+
+    def close(fd: int) -> None:
+        if fd in output._HELD:
+            frames = traceback.extract_stack()
+            if not any(
+                f.name in ("__exit__", "_close_held_in_child") and f.filename == output.__file__ for f in frames
+            ):
+                where = "".join(traceback.format_list(frames[-12:]))
+                _STOLEN.append(
+                    f"descriptor {fd} of an output lock closed in {threading.current_thread().name}:\n{where}"
+                )
+        real_close(fd)
+
+    os.close = close
+    yield
+    os.close = real_close
+
+
+@pytest.fixture(autouse=True)
+def _no_lock_descriptor_closed_by_others():
+    yield
+    if _STOLEN:
+        stolen = list(_STOLEN)
+        _STOLEN.clear()
+        pytest.fail("\n".join(stolen))

@@ -138,3 +138,22 @@ def test_release_helper_ends_on_its_own() -> None:
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-I", "-S", "-c", "import time; time.sleep(1)"], timeout=30)
     assert done.returncode == 0 and time.perf_counter() - t < 30
+
+
+def test_the_watch_names_a_stray_close_of_a_lock_descriptor(tmp_path: Path) -> None:
+    """conftest's watch: a descriptor an output lock holds, closed by anyone but the lock, is recorded with
+    the stack that closed it (and would fail the test it happens in)."""
+    from .conftest import _STOLEN
+
+    lock = output.OutputLock(tmp_path)
+    lock.__enter__()
+    fd = lock.fd
+    assert fd is not None
+    os.close(fd)  # as a stray close would
+    output._HELD.discard(fd)
+    lock.fd = None
+    assert len(_STOLEN) == 1 and "test_the_watch_names_a_stray_close" in _STOLEN[0]
+    _STOLEN.clear()
+    with output.OutputLock(tmp_path):  # the lock's own close is not recorded
+        pass
+    assert _STOLEN == []

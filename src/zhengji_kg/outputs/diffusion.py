@@ -25,6 +25,7 @@ from zhengji_kg.outputs.query import canned_query, run_query_oxigraph
 from zhengji_kg.outputs.store import open_store
 
 if TYPE_CHECKING:
+    from zhengji_kg.base.model import Evidence
     from zhengji_kg.kg.graph import KnowledgeGraph
 
 _LEVELS = ("province", "city", "county")
@@ -64,23 +65,20 @@ def adoptions(kg: KnowledgeGraph) -> list[Adoption]:
             broader.setdefault(s, []).append(o)
         elif p == "partOf":
             part_of.setdefault(s, []).append(o)
-    first: dict[tuple[tuple[str, str], tuple[str, str]], tuple[tuple[str, ...], object, str]] = {}
+    first: dict[tuple[tuple[str, str], tuple[str, str]], tuple[tuple[object, ...], object, str]] = {}
     for (m, pred, place), evs in kg.relations.items():
         if pred != "practicedIn" or entities.get(place) is None or entities[place].subtype == "anonymised":
             continue
+        # the relation's earliest evidence (the first of equals), once for every arrangement it counts for:
+        # the order of the canned query's key — date, stated first, source, offset — then the variant
+        ev = min(evs, key=_earliest)
+        early = _earliest(ev)
         for arr in _closure(m, broader):
             variant = "" if arr == m else m[1]
-            for ev in evs:
-                key = (
-                    ev.date or "~",
-                    "0" if ev.date_basis == "stated" else "1",
-                    ev.source,
-                    f"{ev.start:010d}",
-                    variant,
-                )
-                best = first.get((arr, place))
-                if best is None or key < best[0]:
-                    first[(arr, place)] = (key, ev, variant)
+            key = (*early, variant)
+            best = first.get((arr, place))
+            if best is None or key < best[0]:
+                first[(arr, place)] = (key, ev, variant)
     rows = []
     for (arr, place), (_key, ev, variant) in first.items():
         rec = entities[place]
@@ -94,6 +92,11 @@ def adoptions(kg: KnowledgeGraph) -> list[Adoption]:
             )
         )  # fmt: skip
     return sorted(rows, key=_order)
+
+
+def _earliest(ev: Evidence) -> tuple[str, str, str, int]:
+    """An evidence's place in the order of adoptions (an offset compares as the query's zero-padded one)."""
+    return (ev.date or "~", "0" if ev.date_basis == "stated" else "1", ev.source, ev.start)
 
 
 def _order(a: Adoption) -> tuple[str, str, str]:
