@@ -115,3 +115,37 @@ def test_place_store_replaces_the_previous_one_whole(tmp_path: Path) -> None:
     values = [q.object.value for q in ox.Store.read_only(str(fresh_store(graph)))]
     assert values == ["two"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.oxigraph", "graph.ttl"]
+
+
+def test_an_interrupted_load_ends_its_child_at_once(tmp_path: Path) -> None:
+    """Oxigraph's program loads in a child process: Ctrl-C (or a stop signal the build takes as one) ends
+    the wait at once, and the child with it — not after the half-minute a large load takes."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    t0 = time.monotonic()
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(subprocess, "Popen", popen)
+        with pytest.raises(KeyboardInterrupt):
+            store_mod._run([sys.executable, "-c", "import time; time.sleep(60)"], "never")
+    assert time.monotonic() - t0 < 10
+    assert started and started[0].poll() is not None  # ended, and reaped
+
+
+def test_a_graph_oxigraph_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "graph.ttl"
+    bad.write_text("<https://example.org/a> this is not Turtle .\n", encoding="utf-8")
+    with pytest.raises(store_mod.StoreError, match=r"graph\.ttl: oxigraph could not load it"):
+        store_mod.write_store(bad)
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]

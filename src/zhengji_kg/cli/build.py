@@ -18,7 +18,14 @@ from zhengji_kg.cli.app import (
     rule_set,
     stopped,
 )
-from zhengji_kg.outputs.store import STORE_NAME, discard_store, place_store, remove_store, write_store
+from zhengji_kg.outputs.store import (
+    STORE_NAME,
+    StoreError,
+    discard_store,
+    place_store,
+    remove_store,
+    write_store,
+)
 from zhengji_kg.pipeline.corpus import EXECUTORS
 
 
@@ -64,7 +71,7 @@ from zhengji_kg.pipeline.corpus import EXECUTORS
     is_flag=True,
     help="Also write OUT/graph.oxigraph/, the graph loaded into an on-disk Oxigraph store, which query, "
     "diffusion and serve then open at once instead of loading graph.ttl (24 s at 10,000 documents); writing "
-    "it adds to every build (38 s at 10,000 documents). Without it a build removes the store of the "
+    "it adds to every build (about 40 s at 10,000 documents). Without it a build removes the store of the "
     "previous graph.",
 )
 @click.option(
@@ -302,7 +309,7 @@ def _write_store(ttl: Any, quiet: bool, stages: dict[str, float]) -> Path:
         new_store = write_store(ttl.tmp)
     except BaseException as exc:
         ttl.discard()
-        if isinstance(exc, OSError):
+        if isinstance(exc, (OSError, StoreError)):
             raise click.ClickException(f"the store: {exc}; nothing written") from exc
         raise
     stages["store"] = time.perf_counter() - t

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import http.client
 import re
-import shutil
 import signal
 import socket
 import socketserver
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,7 +34,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from zhengji_kg.base.children import parent_death_preexec
 from zhengji_kg.outputs.query import PREFIXES
-from zhengji_kg.outputs.store import fresh_store
+from zhengji_kg.outputs.store import StoreError, fresh_store
+from zhengji_kg.outputs.store import oxigraph_binary as store_binary
 
 STORE_PREFIX = "zhengji-kg-store-"
 MAX_BODY = 64 << 20  # a request body larger than this is refused (413): a query is never that large
@@ -55,14 +54,11 @@ class ServeError(RuntimeError):
 
 
 def oxigraph_binary() -> str:
-    """The ``oxigraph`` executable installed with the ``oxigraph`` package (beside this Python, or on PATH)."""
-    here = Path(sys.executable).parent / "oxigraph"
-    if here.is_file():
-        return str(here)
-    found = shutil.which("oxigraph")
-    if found:
-        return found
-    raise ServeError("the oxigraph server is not installed (pip install oxigraph)")
+    """The ``oxigraph`` executable installed with the ``oxigraph`` package (``store.oxigraph_binary``)."""
+    try:
+        return store_binary()
+    except StoreError as exc:
+        raise ServeError(str(exc)) from exc
 
 
 class _StopSignals:
