@@ -99,22 +99,70 @@ def test_a_store_that_cannot_be_written_writes_nothing(tmp_path: Path, monkeypat
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name not in (".cache", ".build.lock")]
 
 
-def test_place_store_replaces_the_previous_one_whole(tmp_path: Path) -> None:
-    graph = tmp_path / "graph.ttl"
-    graph.write_text('<https://example.org/a> <https://example.org/b> "one" .\n', encoding="utf-8")
-    store_mod.place_store(store_mod.write_store(graph), tmp_path)
-    first = fresh_store(graph)
-    assert first is not None
-    new = graph.with_name("new.ttl")
-    new.write_text('<https://example.org/a> <https://example.org/b> "two" .\n', encoding="utf-8")
-    os.replace(new, graph)
-    assert fresh_store(graph) is None  # another file now
-    store_mod.place_store(store_mod.write_store(graph), tmp_path)
+def test_place_store_sets_the_previous_one_aside_to_remove_or_put_back(tmp_path: Path) -> None:
     import pyoxigraph as ox
 
-    values = [q.object.value for q in ox.Store.read_only(str(fresh_store(graph)))]
-    assert values == ["two"]
+    def values() -> list[str]:
+        where = fresh_store(graph)
+        assert where is not None
+        return [q.object.value for q in ox.Store.read_only(str(where))]
+
+    graph = tmp_path / "graph.ttl"
+    graph.write_text('<https://example.org/a> <https://example.org/b> "one" .\n', encoding="utf-8")
+    assert store_mod.place_store(store_mod.write_store(graph), tmp_path) is None  # none before
+    assert values() == ["one"]
+    one = graph.read_bytes()
+    new = graph.with_name("new.ttl")
+    new.write_text('<https://example.org/a> <https://example.org/b> "two" .\n', encoding="utf-8")
+    tmp = store_mod.write_store(new, stamped_as=new)
+    aside = store_mod.place_store(tmp, tmp_path)
+    assert aside is not None and aside.is_dir()
+    # the build fails before graph.ttl is replaced: the previous store returns, the new one goes
+    store_mod.put_back(tmp_path, aside)
+    assert values() == ["one"] and graph.read_bytes() == one
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.oxigraph", "graph.ttl", "new.ttl"]
+    # it succeeds: the new store is in place once the graph is, the previous one is removed
+    tmp = store_mod.write_store(new, stamped_as=new)
+    aside = store_mod.place_store(tmp, tmp_path)
+    os.replace(new, graph)
+    store_mod.discard_store(aside)
+    assert values() == ["two"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.oxigraph", "graph.ttl"]
+
+
+def test_a_page_that_cannot_be_written_keeps_the_previous_graph_and_store(
+    stored: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The store is put in place first; if the page or the graph then cannot be, the previous store goes
+    back beside the previous graph (it was set aside, not deleted)."""
+    out = tmp_path / "out"
+    shutil.copytree(stored, out)
+    _run(["build", str(ROOT / "corpus"), "-o", str(out), "-q", "--store"])  # a store of this very folder
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    stamp = (out / STORE_NAME / store_mod.STAMP_NAME).read_bytes()
+    from zhengji_kg.base import output
+
+    def full_disk(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(output, "write_atomic", full_disk)  # the page, put in place after the store
+    res = CliRunner().invoke(main, ["build", str(ROOT / "corpus"), "-o", str(out), "-q", "--store", "--no-cache"])
+    assert res.exit_code == 1 and "nothing written" in res.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert (out / STORE_NAME / store_mod.STAMP_NAME).read_bytes() == stamp
+    assert fresh_store(out / "graph.ttl") == out / STORE_NAME
+    assert not [p for p in out.iterdir() if p.name.startswith(f".{STORE_NAME}")]
+
+
+def test_a_killed_builds_leftovers_are_swept(stored: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(stored, out)
+    for name in (f".{STORE_NAME}.4242.tmp", f".{STORE_NAME}.4242.old"):
+        (out / name).mkdir()
+        (out / name / "000001.sst").write_bytes(b"x" * 100)
+    _run(["build", str(ROOT / "corpus"), "-o", str(out), "-q", "--store"])
+    assert not [p for p in out.iterdir() if p.name.startswith(f".{STORE_NAME}")]
+    assert fresh_store(out / "graph.ttl") == out / STORE_NAME
 
 
 def test_an_interrupted_load_ends_its_child_at_once(tmp_path: Path) -> None:

@@ -22,8 +22,11 @@ from zhengji_kg.outputs.store import (
     STORE_NAME,
     StoreError,
     discard_store,
+    oxigraph_binary,
     place_store,
-    remove_store,
+    put_back,
+    set_aside,
+    sweep_leftovers,
     write_store,
 )
 from zhengji_kg.pipeline.corpus import EXECUTORS
@@ -168,6 +171,12 @@ def _build(
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler needs --executor dask")
     rules = rule_set(lexicon, weights)
+    if keep_store:
+        try:  # said now, not after the whole build
+            oxigraph_binary()
+        except StoreError as exc:
+            raise click.ClickException(f"--store: {exc}") from exc
+    sweep_leftovers(out)  # of a build killed while it wrote or replaced a store (this one holds the lock)
     jobs = jobs or _cores()
     bar = None
     if not quiet:  # (tqdm is not imported for nothing: the start of a build is on an incremental build's path)
@@ -266,21 +275,26 @@ def _build(
     report.stages["html"] = time.perf_counter() - t
     new_store = _write_store(ttl, quiet, report.stages) if keep_store else None
     # from here the page and the graph go into place together and the build says so: a stop signal that
-    # comes meanwhile (a fraction of a second) waits for it, and the command ends as soon as it is done
+    # comes meanwhile (a fraction of a second: only renames happen here) waits for it, and the command
+    # ends as soon as it is done
     with hold_stops() as held:
+        t = time.perf_counter()
+        aside: Path | None = None
         try:
-            if new_store is not None:  # first: until graph.ttl follows, its stamp names no graph there
-                place_store(new_store, out)
+            # the store first: until graph.ttl follows, its stamp names no graph there; without --store
+            # the previous graph's store is set aside, to be removed once the new graph is in place
+            aside = place_store(new_store, out) if new_store is not None else set_aside(out)
             write_atomic(out / "graph.html", html)
+            ttl.commit()
         except BaseException as exc:
             ttl.discard()
-            if new_store is not None:
-                discard_store(new_store)
+            put_back(out, aside)  # the previous store, where the previous graph is
+            discard_store(new_store)
             if isinstance(exc, OSError):
                 raise click.ClickException(f"{exc}; nothing written") from exc
             raise
-        ttl.commit()
-        if new_store is None and remove_store(out):
+        report.stages["html"] += time.perf_counter() - t
+        if new_store is None and aside is not None:
             click.echo(
                 f"removed the store of the previous graph ({out / STORE_NAME}); build with --store to keep one",
                 err=True,
@@ -289,12 +303,18 @@ def _build(
         if held:
             name = signal.Signals(held[0]).name
             click.echo(f"{name} came while the outputs were put in place: {out} is complete", err=True)
-        ENDING.built = True
-        if ENDING.fast_exit:
-            import gc
+    # the previous store, out of place already, is deleted after the window of held stops (a large one
+    # takes seconds); a stop meanwhile leaves the rest of it to the next build (``sweep_leftovers``)
+    try:
+        discard_store(aside)
+    except KeyboardInterrupt as exc:
+        click.echo(f"{stopped(exc)} while the previous store was removed: {out} is complete", err=True)
+    ENDING.built = True
+    if ENDING.fast_exit:
+        import gc
 
-            ENDING.keep.append(kg)
-            gc.freeze()  # and no collection walks it when the collector is turned back on on the way out
+        ENDING.keep.append(kg)
+        gc.freeze()  # and no collection walks it when the collector is turned back on on the way out
     if report.skipped:
         sys.exit(EXIT_SKIPPED)
 

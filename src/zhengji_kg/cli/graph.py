@@ -272,7 +272,8 @@ def serve(graph: Path, host: str, port: int) -> None:
 
     Oxigraph's server answers SELECT, ASK, CONSTRUCT and DESCRIBE over HTTP at /query (GET, or POST
     as a form or as application/sparql-query); updates are refused. The graph is loaded into a
-    temporary store, removed when the server stops.
+    temporary store, removed when the server stops — or, for a build made with --store, the build's own
+    store is served as it is (nothing loaded; it stays).
 
     \b
     Prefixes predeclared as in zhengji-kg query (the query's own PREFIX wins);

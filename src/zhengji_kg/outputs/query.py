@@ -43,9 +43,7 @@ def run_query_file(path: Path, text: str, engine: str = "oxigraph") -> tuple[lis
     return run_query(Graph().parse(path), text)
 
 
-def load_store(path: Path):
-    """An in-memory Oxigraph store holding the graph file (Turtle, N-Triples, TriG …, by extension)."""
-    return load_memory_store(path)
+load_store = load_memory_store  # an in-memory store of any graph file (the name notebooks used)
 
 
 def run_query_oxigraph(store, text: str) -> tuple[list[str], list[list[str]]]:

@@ -8,7 +8,8 @@ for default prefixes, so a small front in Python listens on HOST:PORT and forwar
 query sent to ``/query``: a query that runs with ``zhengji-kg query`` runs here. Oxigraph lets a later
 PREFIX of the same name win, so a query's own declaration overrides the predeclared one, as in ``query``.
 
-Nothing is left behind: SIGTERM, SIGINT and SIGHUP stop the engine (or the loader) and remove the store;
+Nothing is left behind: SIGTERM, SIGINT and SIGHUP stop the engine (or the loader) and remove the
+temporary store (a build's own store is the build's: it stays);
 on Linux the children also get a parent-death signal, so even a SIGKILL of this process ends them (the
 store of a killed process stays in the temporary folder, nothing can remove it then).
 """

@@ -7,14 +7,14 @@ Loading the Turtle is what a query on a large graph waits for (24 s for the 6.8 
 
 A store answers for one graph file only: it holds a stamp of the file it was loaded from (its inode,
 size and modification time — a rename into place keeps them, any rewrite changes them) and of the
-release of Oxigraph that wrote it. A store whose stamp is not that of the graph.ttl beside it now is
+pyoxigraph release installed beside the ``oxigraph`` program that wrote it (both are pinned to one
+minor release, whose on-disk format they share). A store whose stamp is not that of the graph.ttl beside it now is
 never read: the graph is loaded from the file as before. A build without ``--store`` removes the store
 of the previous graph, saying so, as it removes stale exports.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -127,7 +127,7 @@ def write_store(graph_file: Path, stamped_as: Path | None = None) -> Path:
 
 def _run(args: list[str], failure: str) -> None:
     """Run one of Oxigraph's commands to its end, in a session of its own and bound to this process's
-    life; ended (terminated, then killed) if the wait is interrupted."""
+    life; killed if the wait is interrupted."""
     import signal
     import subprocess
     import tempfile
@@ -146,12 +146,14 @@ def _run(args: list[str], failure: str) -> None:
         try:
             code = proc.wait()
         except BaseException:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            # its work is thrown away: killed at once, and reaped even if another Ctrl-C comes meanwhile
+            proc.kill()
+            while True:
+                try:
+                    proc.wait()
+                    break
+                except KeyboardInterrupt:
+                    continue
             raise
         if code != 0:
             log.seek(0)
@@ -159,33 +161,53 @@ def _run(args: list[str], failure: str) -> None:
             raise StoreError(f"{failure} (exit code {code}): {tail}")
 
 
-def place_store(tmp: Path, folder: Path) -> Path:
-    """Put a store ``write_store`` made in place as ``folder/graph.oxigraph``, replacing the previous one.
-
-    Two renames (a folder cannot replace a non-empty one in one): a reader in between finds no store, or
-    one whose stamp is not its graph's, and reads the graph file instead — never a wrong answer."""
-    target = Path(folder) / STORE_NAME
-    old = Path(folder) / f".{STORE_NAME}.{os.getpid()}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    with contextlib.suppress(FileNotFoundError):
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
-    return target
-
-
-def discard_store(tmp: Path) -> None:
-    shutil.rmtree(tmp, ignore_errors=True)
-
-
-def remove_store(folder: Path) -> bool:
-    """Remove the store of a previous graph from a build folder (a build that writes none); True if one was
-    there. Leftovers of builds that were killed while writing one go too."""
-    folder = Path(folder)
-    for stale in folder.glob(f".{STORE_NAME}.*"):
+def sweep_leftovers(folder: Path) -> None:
+    """Remove what builds that were killed left while writing or replacing a store (``.graph.oxigraph.*``):
+    a build does this first, holding the folder's lock, so no other build is writing one."""
+    for stale in Path(folder).glob(f".{STORE_NAME}.*"):
         shutil.rmtree(stale, ignore_errors=True)
-    target = folder / STORE_NAME
-    if not target.is_dir():
-        return False
-    shutil.rmtree(target, ignore_errors=True)
-    return True
+
+
+def set_aside(folder: Path) -> Path | None:
+    """Move the folder's store out of the way (a rename: instant whatever its size); return where it went,
+    to be put back (``put_back``) or removed (``discard_store``) — or None if there was none."""
+    target = Path(folder) / STORE_NAME
+    aside = Path(folder) / f".{STORE_NAME}.{os.getpid()}.old"
+    shutil.rmtree(aside, ignore_errors=True)
+    try:
+        target.rename(aside)
+    except FileNotFoundError:
+        return None
+    return aside
+
+
+def place_store(tmp: Path, folder: Path) -> Path | None:
+    """Put a store ``write_store`` made in place as ``folder/graph.oxigraph``; the previous one is set aside
+    (returned, or None), to be removed once the build's outputs are all in place — or put back if they
+    cannot be. Two renames, as a folder cannot replace a non-empty one in one: a reader in between finds no
+    store, or one whose stamp is not its graph's, and reads the graph file — never a wrong answer."""
+    aside = set_aside(folder)
+    try:
+        tmp.rename(Path(folder) / STORE_NAME)
+    except BaseException:
+        put_back(folder, aside)
+        raise
+    return aside
+
+
+def put_back(folder: Path, aside: Path | None) -> None:
+    """Undo ``place_store`` / ``set_aside``: whatever store is in place now goes, the one set aside returns."""
+    target = Path(folder) / STORE_NAME
+    if target.is_dir():
+        gone = Path(folder) / f".{STORE_NAME}.{os.getpid()}.gone"
+        shutil.rmtree(gone, ignore_errors=True)
+        target.rename(gone)
+        shutil.rmtree(gone, ignore_errors=True)
+    if aside is not None:
+        aside.rename(target)
+
+
+def discard_store(path: Path | None) -> None:
+    """Remove a store folder that is not (or no longer) in place."""
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
