@@ -157,3 +157,21 @@ def test_the_watch_names_a_stray_close_of_a_lock_descriptor(tmp_path: Path) -> N
     with output.OutputLock(tmp_path):  # the lock's own close is not recorded
         pass
     assert _STOLEN == []
+
+
+def test_a_locks_descriptor_is_out_of_reach_of_stray_closes(tmp_path: Path) -> None:
+    """The lock's descriptor sits at 256 or above, where new descriptors never land: code that closes a
+    number twice closes what took that number meanwhile — a low one — and never the lock."""
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_DUPFD_CLOEXEC"):
+        pytest.skip("no F_DUPFD_CLOEXEC here")
+    with output.OutputLock(tmp_path) as lock:
+        assert lock.fd is not None and lock.fd >= 256
+        stray = os.open(os.devnull, os.O_RDONLY)  # a file opened and closed twice by someone else
+        os.close(stray)
+        with contextlib.suppress(OSError):
+            os.close(stray)
+        os.fstat(lock.fd)  # still the lock's
+        assert fcntl.fcntl(lock.fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+    with output.OutputLock(tmp_path):  # released: another writer takes it at once
+        pass

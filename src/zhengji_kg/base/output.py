@@ -240,7 +240,7 @@ class OutputLock:
 
     def __enter__(self) -> OutputLock:
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.folder / self.NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = _out_of_reach(os.open(self.folder / self.NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644))
         try:
             if not _try_lock(fd):
                 pid, verb = _holder(fd)
@@ -266,6 +266,24 @@ class OutputLock:
 
 
 _HELD: set[int] = set()  # descriptors of locks this process holds, closed in every forked child
+_HIGH_FD = 256  # where a lock's descriptor is moved (``_out_of_reach``)
+
+
+def _out_of_reach(fd: int) -> int:
+    """``fd`` moved to a number of 256 or more (its duplicate; the original closed), where it can fall prey to
+    no one else's mistake: a descriptor closed twice — by a library thread, say — closes whatever got its
+    number in between, and new descriptors take the lowest free numbers, never these. Once in some ten full
+    test runs a build found its lock's descriptor closed under it so (EBADF on release), by code that the
+    tests could not name. Where the number cannot be had, ``fd`` itself."""
+    dupfd = getattr(fcntl, "F_DUPFD_CLOEXEC", None) if fcntl is not None else None
+    if dupfd is None:
+        return fd
+    try:
+        high = fcntl.fcntl(fd, dupfd, _HIGH_FD)
+    except OSError:  # a limit of open files below 256
+        return fd
+    os.close(fd)
+    return high
 
 
 def _close_held_in_child() -> None:
@@ -304,6 +322,8 @@ try:
 
 except ImportError:  # Windows: a lock on the file's first byte
     import msvcrt
+
+    fcntl = None  # type: ignore[assignment]
 
     def _try_lock(fd: int) -> bool:
         try:
