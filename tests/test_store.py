@@ -181,12 +181,18 @@ def test_an_interrupted_load_ends_its_child_at_once(tmp_path: Path) -> None:
         started.append(real_popen(*args, **kwargs))
         return started[-1]
 
-    t0 = time.monotonic()
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(subprocess, "Popen", popen)
-        with pytest.raises(KeyboardInterrupt):
-            store_mod._run([sys.executable, "-c", "import time; time.sleep(60)"], "never")
+    # Ctrl-C as Python takes it, whatever this test run inherited (a run started in the background of a
+    # script has SIGINT ignored)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        t0 = time.monotonic()
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(subprocess, "Popen", popen)
+            with pytest.raises(KeyboardInterrupt):
+                store_mod._run([sys.executable, "-c", "import time; time.sleep(60)"], "never")
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert time.monotonic() - t0 < 10
     assert started and started[0].poll() is not None  # ended, and reaped
 
