@@ -140,17 +140,13 @@ def _date_turtle(iso: str) -> str:
 
 # The usual evidence node, written by one f-string: its predicates as Oxigraph writes them, looked up once.
 _EV_LEAD = f" a {_EVIDENCE_CLASS} ;\n\t{_T_TURTLE['subject']} "
-_EV_P = f" ;\n\t{_T_TURTLE['predicate']} "
-_EV_O = f" ;\n\t{_T_TURTLE['object']} "
-_EV_SRC = f" ;\n\t{_T_TURTLE['derived']} "
-_EV_SENT = f" ;\n\t{_T_TURTLE['zj:sentence']} "
-_EV_START = f" ;\n\t{_T_TURTLE['zj:charStart']} "
-_EV_END = f" ;\n\t{_T_TURTLE['zj:charEnd']} "
-_EV_RULE = f" ;\n\t{_T_TURTLE['zj:rule']} "
-_EV_MOD = f" ;\n\t{_T_TURTLE['zj:modality']} "
-_EV_SCORE = f" ;\n\t{_T_TURTLE['zj:score']} "
-_EV_DATE = f" ;\n\t{_T_TURTLE['zj:eventDate']} "
-_EV_BASIS = f" ;\n\t{_T_TURTLE['zj:dateBasis']} "
+(_EV_P, _EV_O, _EV_SRC, _EV_SENT, _EV_START, _EV_END, _EV_RULE, _EV_MOD, _EV_SCORE, _EV_DATE, _EV_BASIS) = (
+    f" ;\n\t{_T_TURTLE[name]} "
+    for name in (
+        "predicate", "object", "derived", "zj:sentence", "zj:charStart", "zj:charEnd", "zj:rule", "zj:modality",
+        "zj:score", "zj:eventDate", "zj:dateBasis",
+    )
+)  # fmt: skip
 
 
 def _evidence_text(

@@ -33,9 +33,8 @@ from types import FrameType
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode
 
-from zhengji_kg.base.children import parent_death_preexec
 from zhengji_kg.outputs.query import PREFIXES
-from zhengji_kg.outputs.store import StoreError, fresh_store
+from zhengji_kg.outputs.store import StoreError, fresh_store, start_oxigraph
 from zhengji_kg.outputs.store import oxigraph_binary as store_binary
 
 STORE_PREFIX = "zhengji-kg-store-"
@@ -95,14 +94,7 @@ class _StopSignals:
 def _child(args: list[str], log: IO[bytes]) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``args`` in its own session (a Ctrl-C at the terminal reaches this process only, which stops the
     child itself), bound to this process's life; stop it on the way out, within a few seconds."""
-    proc = subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-        preexec_fn=parent_death_preexec(signal.SIGKILL),  # started before the front's threads are
-    )
+    proc = start_oxigraph(args, log)
     try:
         yield proc
     finally:

@@ -18,8 +18,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
+
+from zhengji_kg.base.children import parent_death_preexec
 
 STORE_NAME = "graph.oxigraph"
 STAMP_NAME = "zhengji-kg-stamp.json"
@@ -125,24 +131,25 @@ def write_store(graph_file: Path, stamped_as: Path | None = None) -> Path:
     return tmp
 
 
+def start_oxigraph(args: list[str], log: Any) -> subprocess.Popen[bytes]:
+    """Start one of Oxigraph's commands (``args``, the program first): its messages to ``log``, in a session
+    of its own — a Ctrl-C at the terminal reaches this process only, which ends the child itself — and
+    bound to this process's life (killed with it on Linux, even by SIGKILL)."""
+    return subprocess.Popen(
+        args,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+        preexec_fn=parent_death_preexec(signal.SIGKILL),  # (started before any thread of serve's front)
+    )
+
+
 def _run(args: list[str], failure: str) -> None:
     """Run one of Oxigraph's commands to its end, in a session of its own and bound to this process's
     life; killed if the wait is interrupted."""
-    import signal
-    import subprocess
-    import tempfile
-
-    from zhengji_kg.base.children import parent_death_preexec
-
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-            start_new_session=True,  # a Ctrl-C at the terminal reaches the build, which ends the child
-            preexec_fn=parent_death_preexec(signal.SIGKILL),
-        )
+        proc = start_oxigraph(args, log)
         try:
             code = proc.wait()
         except BaseException:

@@ -143,26 +143,22 @@ def _binding(got: dict[str, Any], m: re.Match[str]) -> str:
 def _default_message(check: Check, got: dict[str, Any]) -> str:
     count = got.get("count")
     n = int(count.value) if count is not None else 0
-    kind, v = check.parameter, check.value
-    if kind == "minCount":
-        return f"{n} value{'s' if n != 1 else ''}, at least {v} needed"
-    if kind == "maxCount":
-        return f"{n} values, at most {v} allowed"
-    if kind == "datatype":
-        return f"not a well-formed literal of datatype {short(v)}"
-    if kind == "class":
-        return f"not an instance of {short(v)}"
-    if kind == "nodeKind":
-        return f"not of node kind sh:{v}"
-    if kind == "in":
-        return "not one of the allowed values"
-    if kind == "languageIn":
-        return f"language tag not in ({' '.join(short(t) for t in v)})"
-    if kind == "minInclusive":
-        return f"not >= {short(v)}"
-    if kind == "pattern":
-        return f"does not match {_literal_text(v)}"
-    return "the SPARQL constraint selects it"
+    message = _MESSAGES.get(check.parameter)
+    return message(n, check.value) if message else "the SPARQL constraint selects it"
+
+
+# a constraint's message when its shape gives none, by the constraint's parameter: (values counted, its value)
+_MESSAGES: dict[str, Any] = {
+    "minCount": lambda n, v: f"{n} value{'s' if n != 1 else ''}, at least {v} needed",
+    "maxCount": lambda n, v: f"{n} values, at most {v} allowed",
+    "datatype": lambda n, v: f"not a well-formed literal of datatype {short(v)}",
+    "class": lambda n, v: f"not an instance of {short(v)}",
+    "nodeKind": lambda n, v: f"not of node kind sh:{v}",
+    "in": lambda n, v: "not one of the allowed values",
+    "languageIn": lambda n, v: f"language tag not in ({' '.join(short(t) for t in v)})",
+    "minInclusive": lambda n, v: f"not >= {short(v)}",
+    "pattern": lambda n, v: f"does not match {_literal_text(v)}",
+}
 
 
 class _Counted(io.RawIOBase):
