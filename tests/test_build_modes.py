@@ -297,6 +297,9 @@ def test_a_prestarted_worker_takes_the_first_file_and_is_not_waited_for_when_unu
         feeder.close()
 
     def slow_start(rules, parent=None) -> None:  # a worker that takes long to start (forked: it runs this)
+        from zhengji_kg.base.children import worker_started
+
+        worker_started()  # as _init_worker does first: its signals its own
         time.sleep(30)
 
     monkeypatch.setattr(pool, "_init_worker", slow_start)

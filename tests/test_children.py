@@ -15,8 +15,10 @@ from zhengji_kg.base.children import (
     default_stop_signals,
     die_with_parent,
     exit_status,
+    forking_workers,
     hold_stops,
     stop_signals_interrupt,
+    worker_started,
 )
 
 
@@ -109,3 +111,61 @@ def test_a_child_ends_with_its_parent() -> None:
     else:
         os.kill(child, signal.SIGKILL)
         pytest.fail("the child outlived its parent")
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks here")
+def test_a_worker_stopped_as_it_starts_cannot_raise_in_its_parents_code(fresh_handlers) -> None:
+    """A child forked under ``forking_workers`` holds a stop that comes before it is inside its own code,
+    instead of raising the parent's ``Stopped`` in the parent's code (which a worker ended the moment it
+    was started did, 2 times in 3,000, and then went on as the build); once it says it has started, the
+    stop ends it as SIGTERM ends a process."""
+    read, write = os.pipe()
+    with stop_signals_interrupt():
+        with forking_workers():
+            pid = os.fork()
+            if pid == 0:  # never back into pytest from a forked process: every path ends in os._exit
+                code = 3  # (inside the block, as a process library's child stays until it ends)
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)  # the parent's terminate(), before the worker's code
+                    time.sleep(0.05)  # (where the parent's handler would raise Stopped)
+                    os.write(write, b"held")
+                    worker_started()
+                    time.sleep(5)  # not reached: the held SIGTERM ends the process here
+                    code = 0
+                except Stopped:
+                    code = 2
+                finally:
+                    os._exit(code)
+        os.close(write)
+        said = os.read(read, 16)
+        _, status = os.waitpid(pid, 0)
+        os.close(read)
+        # the parent's own signals are its own again after the fork
+        assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        with pytest.raises(Stopped):
+            _raise_here(signal.SIGTERM)
+    assert said == b"held", os.waitstatus_to_exitcode(status)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM, os.waitstatus_to_exitcode(status)
+
+
+def test_a_build_worker_has_its_signals_as_the_command_found_them(rules, fresh_handlers) -> None:
+    """A worker of the build's pool, once started, blocks nothing and takes SIGTERM by default: the pool's
+    ``terminate`` ends it (a worker left with the signals blocked would outlive its pool)."""
+    from zhengji_kg.pipeline import pool
+
+    with stop_signals_interrupt():
+        feeder = pool.Feeder(rules, jobs=1, turtle=True, keep_text=False, hold=True)
+        try:
+            feeder.prestart()
+            [workers] = feeder.pools
+            state = pool._submit_to(workers, _signal_state).result(timeout=60)
+        finally:
+            feeder.close()
+    blocked, term = state
+    assert not {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} & set(blocked)
+    assert term == signal.SIG_DFL
+
+
+def _signal_state() -> tuple[list[int], object]:
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []) if hasattr(signal, "pthread_sigmask") else set()
+    return sorted(int(s) for s in blocked), signal.getsignal(signal.SIGTERM)

@@ -451,9 +451,11 @@ def test_two_builds_started_together_never_both_write(tmp_path: Path) -> None:
 def test_a_worker_forked_under_the_lock_does_not_keep_it(tmp_path: Path) -> None:
     with OutputLock(tmp_path):
         pid = os.fork()
-        if pid == 0:  # a child that outlives the lock's holder
-            time.sleep(3)
-            os._exit(0)
+        if pid == 0:  # a child that outlives the lock's holder (never back into pytest: os._exit on every path)
+            try:
+                time.sleep(3)
+            finally:
+                os._exit(0)
     time.sleep(0.5)  # the child closes its copy as it starts (os.register_at_fork)
     try:
         with OutputLock(tmp_path):  # released although the child still runs

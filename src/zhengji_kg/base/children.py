@@ -130,6 +130,42 @@ def default_stop_signals() -> None:
         signal.signal(sig, signal.SIG_DFL if before is None else before)
 
 
+_GUARDED = {signal.SIGINT, *STOP_SIGNALS}
+
+
+@contextmanager
+def forking_workers() -> Iterator[None]:
+    """While inside, the processes this thread forks start with Ctrl-C and the stop signals blocked, until
+    they call ``worker_started`` from inside their own code.
+
+    A forked child runs the parent's Python code until its process library reaches the ``try`` that ends
+    the child whatever happens, and it has the parent's handlers: a SIGTERM that lands in that moment —
+    a worker ended as soon as it was started, as a rebuild where nothing changed does with the one it
+    started ahead — raised ``Stopped`` in the child *in the parent's code*. The child then went on as the
+    parent: it ran the build's clean-up (removing the graph's temporary file the parent was writing) and
+    returned to whatever called the build (under pytest, it ran the rest of the suite a second time).
+    Blocked, the signal waits in the kernel until the child is its own; the parent meanwhile takes its
+    signals as before (in another thread, or when the block ends a moment later).
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # no signal masks (Windows): no fork either
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, _GUARDED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def worker_started() -> None:
+    """In a worker forked under ``forking_workers``, once inside its own code: the signals as the command
+    found them (``default_stop_signals``), then unblocked — a stop that came meanwhile acts now (SIGTERM
+    ends the worker at once, as the parent asked)."""
+    default_stop_signals()
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _GUARDED)
+
+
 def exit_status(exc: KeyboardInterrupt) -> int:
     """The shell's convention: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP)."""
     return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)

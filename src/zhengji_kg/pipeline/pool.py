@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from zhengji_kg.base.children import forking_workers
 from zhengji_kg.base.rules import RuleSet
 from zhengji_kg.ingest import (
     SourceFile,
@@ -106,7 +107,7 @@ class Feeder:
         """Start one worker now (its processes only start with a first task: an empty one)."""
         if not self.pools:
             self._add_pool(1)
-            self.pools[0].submit(int)
+            _submit_to(self.pools[0], int)
 
     def start(self) -> None:
         """Everything is queued: start the workers still wanted, and send it all."""
@@ -146,11 +147,11 @@ class Feeder:
         b = len(self._futures)
         turn = self._turns[b % len(self._turns)]
         try:
-            future = self.pools[turn].submit(_process_batch, batch, self.turtle, self.keep_text)
+            future = _submit_to(self.pools[turn], _process_batch, batch, self.turtle, self.keep_text)
         except BrokenProcessPool:  # a worker of this pool died: its batches are retried in ``take``
             self._ended.append(self.pools[turn])
             self.pools[turn] = self._new_pool(self._sizes[turn])
-            future = self.pools[turn].submit(_process_batch, batch, self.turtle, self.keep_text)
+            future = _submit_to(self.pools[turn], _process_batch, batch, self.turtle, self.keep_text)
         self._where.extend((b, i) for i in range(len(batch)))
         self._futures.append(future)
         self._batches.append(batch)
@@ -185,7 +186,7 @@ class Feeder:
             if self._spare is None:
                 self._spare = self._new_pool(1)
             try:
-                future = self._spare.submit(_process_batch, [src], self.turtle, self.keep_text)
+                future = _submit_to(self._spare, _process_batch, [src], self.turtle, self.keep_text)
                 break
             except BrokenProcessPool:
                 self._ended.append(self._spare)
@@ -220,6 +221,13 @@ class Feeder:
                 pool.shutdown(wait=True, cancel_futures=True)
         for pool in now:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit_to(pool: Any, fn: Any, *args: Any) -> Any:
+    """``pool.submit``: where a pool forks its workers (at its first task), under ``forking_workers``, so
+    that a worker ended the moment it starts cannot raise the build's ``Stopped`` in the build's code."""
+    with forking_workers():
+        return pool.submit(fn, *args)
 
 
 def _end_workers(pool: Any) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from zhengji_kg.base.children import default_stop_signals, die_with_parent
+from zhengji_kg.base.children import die_with_parent, worker_started
 from zhengji_kg.base.model import Document
 from zhengji_kg.base.rules import RuleSet
 from zhengji_kg.base.segment import forget_tokens, sentence_lookup, split_sentences, tokenizer
@@ -108,7 +108,7 @@ def _init_worker(rules: RuleSet, parent: int | None = None) -> None:
     process is still reading the corpus), and a collector that never walks them again (frozen: they live
     as long as the worker). Forked from a build that paused the collector, it turns it back on."""
     global _WORKER_RULES
-    default_stop_signals()
+    worker_started()
     die_with_parent(parent)
     _WORKER_RULES = rules
     process_source(_WARMUP, rules, turtle=False)
