@@ -275,3 +275,40 @@ def test_every_division_has_a_gb_t_2260_code() -> None:
     divisions = Gazetteer().divisions
     assert all(len(code) == 6 and code.isdigit() for code in divisions), [c for c in divisions if not c.isdigit()]
     assert divisions["710000"].name == "台湾省"
+
+
+def test_paired_notions_by_their_frame(run) -> None:
+    """Two notions of one head set against each other are notions whatever their modifiers; everyday words
+    of the head are not."""
+    doc = run("评价一个班子，既看近绩、又看远绩，不能重硬绩轻软绩。")
+    assert keys(doc, "concept") == ["硬绩", "软绩", "近绩", "远绩"]
+    assert rels(doc, "contrastsWith") == [("硬绩", "contrastsWith", "软绩"), ("近绩", "contrastsWith", "远绩")]
+    assert keys(run("他的业绩与成绩都不错，要看政绩也要看作风。"), "concept") == []
+
+
+def test_a_quoted_notion_inside_a_name_is_a_mention(run) -> None:
+    """Quoted inside a mechanism's name, a notion is written as a unit of its own: both are mentions."""
+    doc = run("该县出台落实“三个区分开来”工作指引。")
+    assert keys(doc, "mechanism") == ["三个区分开来工作指引"] and keys(doc, "concept") == ["三个区分开来"]
+    assert keys(run("该县出台落实三个区分开来工作指引。"), "concept") == []  # unquoted: the name's part
+
+
+def test_a_title_holds_the_names_inside_it(run) -> None:
+    """A document's title, with or without 《》, is one mechanism and the arrangement named inside it another;
+    a cut of the title that ends where it ends is no name of its own."""
+    doc = run("镇党委下发了关于进一步完善村干部实绩档案制度的实施办法，各村抓好落实。")
+    assert keys(doc, "mechanism") == ["关于进一步完善村干部实绩档案制度的实施办法", "村干部实绩档案制度"]
+    doc = run("区委印发《关于健全干部容错免责机制的意见》。")
+    assert keys(doc, "mechanism") == ["关于健全干部容错免责机制的意见", "干部容错免责机制"]
+
+
+def test_quoted_practices_made_the_vehicle_of_the_work(run) -> None:
+    doc = run("这个镇以“院坝夜话”“支部擂台”为抓手，考核采取“一述三评”的方式。")
+    assert keys(doc, "mechanism") == ["一述三评", "支部擂台", "院坝夜话"]
+    assert keys(run("以“实干”为荣。"), "mechanism") == []
+
+
+def test_a_name_begins_at_its_place_on_a_garbled_page(run) -> None:
+    """Characters no dictionary knows before a place (a page decoded wrongly) are not part of the name."""
+    doc = run("嗑睖犯枫夕细瓜州县村干部考核管理办法（试行）")
+    assert keys(doc, "mechanism") == ["瓜州县村干部考核管理办法"]

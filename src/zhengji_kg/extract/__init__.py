@@ -25,7 +25,7 @@ def extract_mentions(doc: Document, rules: RuleSet, weights: Weights | None = No
     """Candidates by form (every mention rule), kept by the scored decision, overlaps settled."""
     cands, feats = candidate_mentions(doc, rules)
     kept = decide_mentions(cands, feats, weights or rules.weights)
-    return settle_mentions(kept, rules)
+    return settle_mentions(kept, rules, doc.text)
 
 
 def candidate_mentions(doc: Document, rules: RuleSet) -> tuple[list[Mention], list[tuple[str, ...]]]:
@@ -61,10 +61,12 @@ def decide_mentions(cands: list[Mention], feats: list[tuple[str, ...]], weights:
     return out
 
 
-def settle_mentions(kept: list[Mention], rules: RuleSet) -> list[Mention]:
-    """Overlaps resolved among the kept candidates, and references back (这一机制) resolved to their names."""
+def settle_mentions(kept: list[Mention], rules: RuleSet, text: str = "") -> list[Mention]:
+    """Overlaps resolved among the kept candidates (in ``text``, the document's), and references back
+    (这一机制) resolved to their names."""
     references = frozenset(r["id"] for r in rules.mention_rules if r.get("kind") == "mechanism_reference")
-    return resolve_references(resolve_overlaps(kept), references)
+    titles = frozenset(r["id"] for r in rules.mention_rules if r.get("holds_names"))
+    return resolve_references(resolve_overlaps(kept, text, titles), references)
 
 
 def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:
@@ -105,10 +107,17 @@ def _ordered(rules: list[dict]) -> list[dict]:
     return sorted(rules, key=lambda r: 1.5 if r.get("after_places") else order.get(r.get("type", ""), 9))
 
 
-def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
+def resolve_overlaps(
+    mentions: list[Mention], text: str = "", containers: frozenset[str] = frozenset()
+) -> list[Mention]:
     """Settle overlaps: of the mechanism names ending at one place (启动澄清正名程序, 澄清正名程序), the
     best-scored, the longest on a tie; then the longest where two of a type overlap; concepts inside
-    mechanism names dropped."""
+    mechanism names dropped — but for one that the name quotes (落实“三个区分开来”工作指引): quoted, the
+    notion is written as a unit of its own, which the name refers to.
+
+    A mention of a rule in ``containers`` (a document's title) holds names rather than competing with
+    them: 关于进一步完善村级考核机制…的实施办法 is a document, and 村级考核机制 the arrangement it is about —
+    two mechanisms. Only a name that crosses the title's edge gives way to it."""
     best: dict[tuple[str, int], Mention] = {}
     for m in mentions:
         if m.start == m.end or m.type != "mechanism":
@@ -122,22 +131,47 @@ def resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
     by_type: dict[str, list[Mention]] = {}
     for m in mentions:
         by_type.setdefault(m.type, []).append(m)
+    titles: list[tuple[int, int]] = []
     for _, ms in by_type.items():
         ms.sort(key=lambda m: (-(m.end - m.start), 0 if m.rule.endswith("lexicon") else 1, m.start, m.rule))
-        taken = bytearray(max(m.end for m in ms) + 1)  # characters already covered: linear, not quadratic
-        for m in ms:  # a zero-width mention (the publisher, at 0) comes last and never overlaps
-            if any(taken[m.start : m.end]):
-                continue
-            taken[m.start : m.end] = b"\x01" * (m.end - m.start)
-            out.append(m)
-    # mechanism names do not overlap each other now: the one that could hold a concept starts at or before it
-    mech = sorted((m.start, m.end) for m in out if m.type == "mechanism")
+        size = max(m.end for m in ms) + 1
+        held = _longest_first([m for m in ms if m.rule in containers], size) if containers else []
+        spans = [(m.start, m.end) for m in held]
+        titles.extend(spans)
+        out.extend(held)
+        out.extend(_longest_first([m for m in ms if m.rule not in containers and not _crosses(m, spans)], size))
+    # mechanism names do not overlap each other now, but for names inside titles: the one that could hold a
+    # concept starts at or before it, or is a title
+    mech = sorted((m.start, m.end) for m in out if m.type == "mechanism" and (m.start, m.end) not in titles)
     starts = [s for s, _e in mech]
 
     def inside_mechanism(m: Mention) -> bool:
+        if any(s <= m.start and m.end <= e for s, e in titles):
+            return True
         i = bisect_right(starts, m.start) - 1
         return i >= 0 and mech[i][0] <= m.start and m.end <= mech[i][1] and mech[i] != (m.start, m.end)
 
-    out = [m for m in out if not (m.type == "concept" and inside_mechanism(m))]
+    def quoted(m: Mention) -> bool:
+        return m.start > 0 and m.end < len(text) and text[m.start - 1] in '“"' and text[m.end] in '”"'
+
+    out = [m for m in out if not (m.type == "concept" and inside_mechanism(m) and not quoted(m))]
     out.sort(key=lambda m: (m.start, m.end, m.type, m.key))
     return out
+
+
+def _longest_first(ms: list[Mention], size: int) -> list[Mention]:
+    """Of mentions sorted longest first, those that overlap none taken before them."""
+    taken = bytearray(size)  # characters already covered: linear, not quadratic
+    out = []
+    for m in ms:  # a zero-width mention (the publisher, at 0) comes last and never overlaps
+        if any(taken[m.start : m.end]):
+            continue
+        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
+        out.append(m)
+    return out
+
+
+def _crosses(m: Mention, spans: list[tuple[int, int]]) -> bool:
+    """Whether ``m`` overlaps one of ``spans`` other than as a name inside it: one that ends where the title
+    ends is the title cut short (干事担当容错免责实施办法 of 高邮市…干事担当容错免责实施办法), not a name it holds."""
+    return any(m.start < e and s < m.end and not (s <= m.start and m.end < e) for s, e in spans)

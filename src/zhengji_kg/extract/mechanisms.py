@@ -129,8 +129,11 @@ def _walk_left(
             continue
         if word in triggers or word in mods or word in scopes or word in stops:
             break
-        if word_tag(word)[:1] in _CLOSED_CLASSES:
+        tag = word_tag(word)
+        if tag[:1] in _CLOSED_CLASSES:
             break  # a conjunction or auxiliary of the sentence (以及, 所) ends the name
+        if not tag and _place_starts(ctx, sent.start + start):
+            break  # a name begins at its place: what no dictionary knows before it is not its part (乱码瓜州县…)
         if word in openers and (i == 0 or not _NAME_CHAR.fullmatch(toks[i - 1][0])):
             break
         if word[-1] in _CLASSIFIERS and _COUNT.fullmatch(word):
@@ -147,6 +150,12 @@ def _walk_left(
         collected += 1
         i -= 1
     return start, i
+
+
+def _place_starts(ctx: Context, pos: int) -> bool:
+    """Whether a place found in the document starts at ``pos``."""
+    i = bisect_left(ctx.place_spans, (pos, -1))
+    return i < len(ctx.place_spans) and ctx.place_spans[i][0] == pos
 
 
 def _open_paren(toks: list[tuple[str, int, int]], close: int) -> int | None:
@@ -239,7 +248,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 # 领导班子和领导干部分级分类考核评价体系: whom the scheme is for, not part of its name
                 name_start, stop_word = held, ""
                 label = clean_label(sent.text[name_start:end])
-            if head not in words.get("regulation_heads", ()):
+            if not head.endswith(tuple(words.get("regulation_heads", ()))):  # (…管理办法 is one too)
                 name_start, label, scoped = _unscoped(sent, name_start, end, label, ctx)
                 if scoped:
                     aliases.append(scoped)

@@ -20,50 +20,60 @@ from zhengji_kg.extract.registry import register
 
 @register("named_practice")
 def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
-    """A quoted name with no head word is a mechanism when a kind word follows it (“最多跑一次”改革) or
-    the place that introduced it comes right before it (上海“一网通办”, 嘉兴市推出的“村情通”).
+    """A quoted name with no head word is a mechanism when a kind word follows it (“最多跑一次”改革), when
+    the place that introduced it comes right before it (上海“一网通办”, 嘉兴市推出的“村情通”), or when the
+    sentence makes it the vehicle of the work (以“揭榜挂帅”“赛道比拼”为载体: each quoted name of the run).
 
     Not when the quote is a term of another type (a concept, a metaphor) or shaped like a concept."""
     suffixes = sorted(rule.get("suffixes") or (), key=len, reverse=True)
     kept = set(rule.get("kept_suffixes") or ())
     verbs = sorted(rule.get("verbs") or (), key=len, reverse=True)
-    with_kind, after_place = _practice_patterns(tuple(suffixes), tuple(verbs))
-    found: dict[int, tuple[re.Match[str], str]] = {}  # where the quoted name starts → (match, kind word)
+    carriers = sorted(rule.get("carriers") or (), key=len, reverse=True)
+    with_kind, after_place, vehicle = _practice_patterns(tuple(suffixes), tuple(verbs), tuple(carriers))
+    # where each quoted name starts → (name, its end, the kind word after it, whether 的 stands before that)
+    found: dict[int, tuple[str, int, str, bool]] = {}
     for m in with_kind.finditer(doc.text):
-        found[m.start(1)] = (m, m.group(2))
+        found[m.start(1)] = (m.group(1), m.end(2), m.group(2), m.group(0)[-len(m.group(2)) - 1] == "的")
     for _s, e in ctx.place_spans:
         m = after_place.match(doc.text, e)
         if m and m.start(1) not in found:
-            found[m.start(1)] = (m, m.group(2) or "")
+            found[m.start(1)] = (m.group(1), m.end(2) if m.group(2) else m.end(1), m.group(2) or "", False)
+    for m in vehicle.finditer(doc.text):
+        for q in _QUOTED_NAME.finditer(m.group(1)):
+            found.setdefault(m.start(1) + q.start(1), (q.group(1), m.start(1) + q.end(1), "", False))
     concept_forms = [f for r in ctx.rules.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())]
     metaphors = ctx.rules.words.get("metaphors", frozenset())
     for start in sorted(found):
-        m, suffix = found[start]
-        name = m.group(1)
+        name, end, suffix, de = found[start]
         other = ctx.rules.surface_types.get(name, frozenset())
         if name in metaphors or (other and "mechanism" not in other) or any(f.search(name) for f in concept_forms):
             continue
         if name.endswith(ALL_HEADS):
             continue  # a head word of its own: the head rule names it
-        key = name + suffix if suffix in kept and m.group(0)[-len(suffix) - 1] != "的" else name
+        key = name + suffix if suffix in kept and not de else name
         aliases = tuple(a for a in (name, name + suffix) if a != key and suffix)
-        end = m.end(2) if suffix else m.end(1)
-        yield Mention(
-            type="mechanism", surface=key, key=key, start=m.start(1), end=end, rule=rule["id"], aliases=aliases
-        )
+        yield Mention(type="mechanism", surface=key, key=key, start=start, end=end, rule=rule["id"], aliases=aliases)
+
+
+# a quoted name: inner quotation marks (‘…’ inside a quotation) quote a name as well
+_NAME = r"[“\"‘]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"’]"
+_QUOTED_NAME = re.compile(_NAME)
 
 
 @lru_cache(maxsize=8)
-def _practice_patterns(suffixes: tuple[str, ...], verbs: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """A quoted name with its kind word after it; and one right after a place (matched at the place's end),
-    with at most a verb of introducing and 的 between, its kind word optional."""
-    # inner quotation marks (‘…’ inside a quotation) quote a name as well; 的 may stand before the kind word
-    name = r"[“\"‘]([\u4e00-\u9fffA-Za-z0-9+＋·]{2,10})[”\"’]"
+def _practice_patterns(
+    suffixes: tuple[str, ...], verbs: tuple[str, ...], carriers: tuple[str, ...]
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A quoted name with its kind word after it; one right after a place (matched at the place's end),
+    with at most a verb of introducing and 的 between, its kind word optional; and a run of quoted names
+    that 以…为 makes the vehicle of the work (以“…”“…”为载体)."""
     kinds = "|".join(map(re.escape, suffixes)) or "(?!)"
     intro = "|".join(map(re.escape, verbs))
+    held = "|".join(map(re.escape, carriers)) or "(?!)"
     return (
-        re.compile(f"{name}的?({kinds})"),
-        re.compile(f"(?:{intro})?的?{name}({kinds})?" if intro else f"的?{name}({kinds})?"),
+        re.compile(f"{_NAME}的?({kinds})"),
+        re.compile(f"(?:{intro})?的?{_NAME}({kinds})?" if intro else f"的?{_NAME}({kinds})?"),
+        re.compile(f"以((?:{_NAME.replace('(', '(?:', 1)}[、，,和及]?){{1,4}})为(?:{held})"),
     )
 
 

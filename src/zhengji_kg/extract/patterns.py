@@ -27,42 +27,52 @@ _HAN = re.compile(r"[\u4e00-\u9fff]+")
 
 @register("regex")
 def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
+    """A mention per match: its group ``group`` (else the whole match), or each of the groups ``groups``
+    that took part in it — a pair that only its frame shows, 既看近绩、又看远绩, gives two."""
     rx: re.Pattern[str] = rule["_pattern"]
-    group = rule.get("group") or 0
-    generic = ctx.rules.words.get("generic_orgs", frozenset())
+    groups = rule.get("groups") or [rule.get("group") or 0]
     # only the lines that can hold a match, where that can be told; or only before a rule's ``tail``
     tail = rule.get("_tail")
     hits = finditer(rx, doc.text) if tail is None else finditer_ending(rx, tail, doc.text, int(rule.get("reach", 32)))
     for m in hits:
-        start, end = m.span(group)
-        surface = m.group(group)
-        if rule.get("same_length") and m.groupdict().get("a"):
-            # three-phase slogans: cut the last phase to the length of the first (年底亮绩评议闭环管理 → 年底亮绩评议)
-            seg = len(m.group("a"))
-            cut = surface.rfind("年")
-            end = start + min(len(surface), cut + 2 + seg)
-            surface = doc.text[start:end]
-        label = clean_label(surface)
-        if not label or label in generic:
-            continue
-        key, aliases = label, ()
-        if rule["type"] == "organization":
-            if not _named_org(m, rule.get("needs")):
-                continue
-            start, label = _trim_org(m, start, label)
-            if label in generic or len(label) < 2:
-                continue
-            key, aliases = _party_key(m, label, rule.get("party_prefix", ""))
-        yield Mention(
-            type=rule["type"],
-            surface=label,
-            key=key,
-            start=start,
-            end=end,
-            rule=rule["id"],
-            subtype=rule.get("subtype", ""),
-            aliases=aliases,
-        )
+        for group in groups:
+            if m.group(group) is not None:
+                found = _regex_mention(doc, rule, ctx, m, group)
+                if found is not None:
+                    yield found
+
+
+def _regex_mention(doc: Document, rule: dict, ctx: Context, m: re.Match[str], group: int | str) -> Mention | None:
+    generic = ctx.rules.words.get("generic_orgs", frozenset())
+    start, end = m.span(group)
+    surface = m.group(group)
+    if rule.get("same_length") and m.groupdict().get("a"):
+        # three-phase slogans: cut the last phase to the length of the first (年底亮绩评议闭环管理 → 年底亮绩评议)
+        seg = len(m.group("a"))
+        cut = surface.rfind("年")
+        end = start + min(len(surface), cut + 2 + seg)
+        surface = doc.text[start:end]
+    label = clean_label(surface)
+    if not label or label in generic:
+        return None
+    key, aliases = label, ()
+    if rule["type"] == "organization":
+        if not _named_org(m, rule.get("needs")):
+            return None
+        start, label = _trim_org(m, start, label)
+        if label in generic or len(label) < 2:
+            return None
+        key, aliases = _party_key(m, label, rule.get("party_prefix", ""))
+    return Mention(
+        type=rule["type"],
+        surface=label,
+        key=key,
+        start=start,
+        end=end,
+        rule=rule["id"],
+        subtype=rule.get("subtype", ""),
+        aliases=aliases,
+    )
 
 
 def _party_key(m: re.Match[str], label: str, prefix: str) -> tuple[str, tuple[str, ...]]:

@@ -79,7 +79,7 @@ def load_samples(
 
 def _with_mentions(s: Sample, weights: Weights, rules: RuleSet) -> Document:
     kept = decide_mentions(s.mentions, s.features, weights)
-    return replace(s.doc, mentions=settle_mentions(kept, rules), relations=[])
+    return replace(s.doc, mentions=settle_mentions(kept, rules, s.doc.text), relations=[])
 
 
 def _relation_examples(doc: Document, gold: DocGold, rules: RuleSet):
