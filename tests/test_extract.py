@@ -312,3 +312,12 @@ def test_a_name_begins_at_its_place_on_a_garbled_page(run) -> None:
     """Characters no dictionary knows before a place (a page decoded wrongly) are not part of the name."""
     doc = run("嗑睖犯枫夕细瓜州县村干部考核管理办法（试行）")
     assert keys(doc, "mechanism") == ["瓜州县村干部考核管理办法"]
+
+
+def test_setting_up_verbs_bodies_acting_together_and_townships_under_their_county(run) -> None:
+    doc = run("桐乡市某村首创“三治融合”基层治理模式。")
+    assert keys(doc, "mechanism") == ["三治融合基层治理模式"]  # 首创 sets it up: not part of the name
+    doc = run("省纪委监委联合省委组织部出台《关于为受到失实举报的干部澄清正名的办法》。")
+    assert [o for _s, _p, o in rels(doc, "establishedBy")] == ["省委组织部", "省纪委监委"]
+    doc = run("乐清市柳市镇党委探索实行积分制。")
+    assert "乐清市柳市镇" in keys(doc, "place")

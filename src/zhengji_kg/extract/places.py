@@ -210,11 +210,14 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             # a place's name opens with a proper name or a word jieba does not know (城关|镇, 宁溪镇, 瓦场|街|社区):
             # common words before it are not part of it (乡镇干部|驻村, 新时代|滨海新区), and a name made of them
             # alone is none (误会|村, 童车|小镇, 后进村)
-            first = _proper_opening(toks, first, j, us, ue)
+            # right after a county or city (乐清市|柳市镇, 昆山市|张浦镇) the words are its subdivision's name,
+            # whatever jieba makes of them (柳|市镇)
+            under = any(pe == sent.start + toks[first][1] and ps < pe for ps, pe in places)
+            first = first if under else _proper_opening(toks, first, j, us, ue)
             if first is None:
                 continue
             stem = text[toks[first][1] : us]
-            if len(stem) < 2 or stem[-1] in _LEVEL_CHARS:
+            if len(stem) < 2 or (stem[-1] in _LEVEL_CHARS and not under):
                 continue  # 包村, 驻村: one character is no name; 普洱市|镇: a city's name and a unit is none
             start = toks[first][1]
             name = text[start:ue]
