@@ -321,3 +321,14 @@ def test_setting_up_verbs_bodies_acting_together_and_townships_under_their_count
     assert [o for _s, _p, o in rels(doc, "establishedBy")] == ["省委组织部", "省纪委监委"]
     doc = run("乐清市柳市镇党委探索实行积分制。")
     assert "乐清市柳市镇" in keys(doc, "place")
+
+
+def test_a_parent_written_into_one_word_with_its_child(run) -> None:
+    """jieba keeps 上海浦东新区 as one word: the city's short form before a division it contains is a place,
+    and the gazetteer's district is not taken for a local place of the same end."""
+    doc = run("上海浦东新区张江镇推行“一网通办”。")
+    assert keys(doc, "place") == ["上海市", "上海市浦东新区", "浦东新区张江镇"]
+    assert keys(run("这项改革被写入了省委一号文件，印发了关爱干部的若干措施。"), "mechanism") == [
+        "关爱干部的若干措施",
+        "省委一号文件",
+    ]

@@ -32,10 +32,17 @@ def _scan(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
     for h in hits:
         if any(h[0] < e and s < h[1] for s, e, _n, _c in taken):
             continue
-        if h[2][-1] not in _UNITS and not _is_word(text, h[0], h[1]):
+        if h[2][-1] not in _UNITS and not _is_word(text, h[0], h[1]) and not _parent_of_next(h, taken):
             continue
         taken.append(h)
     return sorted(taken)
+
+
+def _parent_of_next(h: tuple[int, int, str, tuple[str, ...]], taken: list) -> bool:
+    """Whether the short form ``h`` is written right before a division it contains (上海|浦东新区, which
+    jieba keeps as one word): a parent before its child is a place wherever the word cutter puts the cut."""
+    g = gazetteer()
+    return any(s == h[1] and any(p in g.ancestors(c) for c in cs for p in h[3]) for s, _e, _n, cs in taken)
 
 
 _UNITS = set("省市县区州旗盟")
@@ -183,6 +190,8 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 continue  # no name before it, or a common noun (乡镇, 农村)
             if ue < len(text) and text[us : ue + 1] in generic:
                 continue  # the unit opens a common noun (乡村振兴)
+            if any(pe == sent.start + ue for _ps, pe in places):
+                continue  # the gazetteer's own division ends here (浦东新区, 滨海新区)
             # the words of the run of text around it (as the whole sentence would be cut: see window_tokens)
             toks = window_tokens(text, us, ue, ctx.jieba_words)
             j = next((k for k, (_w, _s, e) in enumerate(toks) if e == ue), None)
