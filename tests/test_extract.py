@@ -332,3 +332,10 @@ def test_a_parent_written_into_one_word_with_its_child(run) -> None:
         "关爱干部的若干措施",
         "省委一号文件",
     ]
+
+
+def test_implements_by_a_vehicle_or_around_a_notion(run) -> None:
+    doc = run("该区以干部实绩档案为抓手，推动树立和践行正确政绩观。")
+    assert rels(doc, "implements") == [("干部实绩档案", "implements", "正确政绩观")]
+    doc = run("围绕为基层减负，县里建立了督查检查考核计划管理制度。")
+    assert rels(doc, "implements") == [("督查检查考核计划管理制度", "implements", "为基层减负")]
