@@ -17,6 +17,7 @@ from zhengji_kg.base.children import (
     exit_status,
     forking_workers,
     hold_stops,
+    parent_death_preexec,
     stop_signals_interrupt,
     worker_started,
 )
@@ -169,3 +170,46 @@ def test_a_build_worker_has_its_signals_as_the_command_found_them(rules, fresh_h
 def _signal_state() -> tuple[list[int], object]:
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, []) if hasattr(signal, "pthread_sigmask") else set()
     return sorted(int(s) for s in blocked), signal.getsignal(signal.SIGTERM)
+
+
+def test_a_program_started_under_the_guard_keeps_the_commands_mask(fresh_handlers) -> None:
+    """A program started with the parent-death preexec under ``forking_workers`` runs with the mask the
+    command had (exec keeps a mask: left blocked, SIGTERM could never end it)."""
+    import re
+    import subprocess
+
+    preexec = parent_death_preexec(signal.SIGKILL)
+    if preexec is None:
+        pytest.skip("no parent-death request here (Linux only)")
+    with stop_signals_interrupt(), forking_workers():
+        proc = subprocess.Popen(["cat", "/proc/self/status"], stdout=subprocess.PIPE, text=True, preexec_fn=preexec)
+    out = proc.communicate(timeout=30)[0]
+    blocked = int(re.search(r"SigBlk:\s*([0-9a-f]+)", out).group(1), 16)
+    assert not blocked & sum(1 << (s - 1) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)), hex(blocked)
+
+
+def test_a_stop_during_a_pools_start_waits_until_the_pool_knows_its_workers(rules, fresh_handlers) -> None:
+    """A stop taken while a pool forks its workers is raised once ``submit`` has returned — the pool then
+    knows every worker, and closing the feeder ends them all."""
+    from zhengji_kg.pipeline import pool
+
+    feeder = pool.Feeder(rules, jobs=1, turtle=True, keep_text=False, hold=True)
+    with stop_signals_interrupt():
+        original = pool.forking_workers
+
+        def signalled():  # a stop arrives in the middle of the pool's start
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            return original()
+
+        try:
+            pool.forking_workers = signalled
+            with pytest.raises(Stopped):
+                feeder.prestart()
+            [workers] = feeder.pools
+            started = list(workers._processes.values())
+            assert started  # the worker was started and is known to its pool
+        finally:
+            pool.forking_workers = original
+            feeder.close(abort=True)
+    assert all(not p.is_alive() for p in started)

@@ -9,6 +9,7 @@ out-of-memory killer) — where Linux can send the child a signal of its own whe
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -56,10 +57,25 @@ def die_with_parent(parent: int | None = None, sig: int = signal.SIGTERM) -> boo
 def parent_death_preexec(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
     """A ``preexec_fn`` for ``subprocess.Popen`` that runs ``die_with_parent`` in the child (a program
     that is not ours, such as the Oxigraph server), or None where the kernel has no such request. The
-    C library is looked up here, in the parent, so that the child only makes the call."""
+    C library is looked up here, in the parent, so that the child only makes the call.
+
+    Start the child under ``forking_workers``: the preexec runs Python in the child, where a stop landing
+    before it would run the command's handler there (the child then ends with "Exception occurred in
+    preexec_fn" instead of the command stopping cleanly). Blocked, the stop waits; the preexec gives the
+    signals the dispositions the command found and the mask it had, which the program keeps (exec keeps a
+    mask), and a stop that came meanwhile then ends the child as it would have."""
     if _prctl() is None:
         return None
-    return partial(die_with_parent, os.getpid(), sig)
+    return partial(_program_child, os.getpid(), sig)
+
+
+def _program_child(parent: int, sig: int) -> None:
+    for s in _GUARDED:
+        before = _BEFORE.get(s)
+        with contextlib.suppress(ValueError):  # (only a main thread sets handlers; a forked child is one)
+            signal.signal(s, signal.SIG_IGN if before is signal.SIG_IGN else signal.SIG_DFL)
+    die_with_parent(parent, sig)
+    _restore_mask()
 
 
 class Stopped(KeyboardInterrupt):
@@ -71,7 +87,8 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# (Windows has no SIGHUP)
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 _BEFORE: dict[int, Any] = {}  # the handlers a command found, for the processes it forks
 _HOLDING: list[list[int]] = []  # while stops are held (``hold_stops``): where each is noted
 
@@ -131,6 +148,7 @@ def default_stop_signals() -> None:
 
 
 _GUARDED = {signal.SIGINT, *STOP_SIGNALS}
+_MASK: list[set[int]] = []  # the mask of the thread that forks, before ``forking_workers`` blocked (fork copies it)
 
 
 @contextmanager
@@ -151,10 +169,23 @@ def forking_workers() -> Iterator[None]:
         yield
         return
     before = signal.pthread_sigmask(signal.SIG_BLOCK, _GUARDED)
+    _MASK.append(set(before))
     try:
         yield
     finally:
+        _MASK.pop()
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _restore_mask() -> None:
+    """In a child forked under ``forking_workers``: the mask its parent's thread had before the block (a
+    signal the command was started with blocked stays blocked); elsewhere, the stop signals unblocked."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return
+    if _MASK:
+        signal.pthread_sigmask(signal.SIG_SETMASK, _MASK[-1])
+    else:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _GUARDED)
 
 
 def worker_started() -> None:
@@ -162,8 +193,14 @@ def worker_started() -> None:
     found them (``default_stop_signals``), then unblocked — a stop that came meanwhile acts now (SIGTERM
     ends the worker at once, as the parent asked)."""
     default_stop_signals()
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _GUARDED)
+    _restore_mask()
+
+
+def raise_held(noted: list[int]) -> None:
+    """Raise the first stop ``hold_stops`` noted, as it would have been raised: Ctrl-C's
+    ``KeyboardInterrupt``, ``Stopped`` for the others."""
+    if noted:
+        raise KeyboardInterrupt if noted[0] == signal.SIGINT else Stopped(noted[0])
 
 
 def exit_status(exc: KeyboardInterrupt) -> int:

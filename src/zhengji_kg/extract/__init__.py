@@ -141,7 +141,8 @@ def resolve_overlaps(
         out.extend(held)
         out.extend(_longest_first([m for m in ms if m.rule not in containers and not _crosses(m, spans)], size))
     # mechanism names do not overlap each other now, but for names inside titles: the one that could hold a
-    # concept starts at or before it, or is a title
+    # concept starts at or before it, or is a title — whose unquoted notions are its name's part, as the
+    # guidelines have them (关于树立和践行正确政绩观的实施意见 is one name)
     mech = sorted((m.start, m.end) for m in out if m.type == "mechanism" and (m.start, m.end) not in titles)
     starts = [s for s, _e in mech]
 

@@ -219,9 +219,13 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             # a place's name opens with a proper name or a word jieba does not know (城关|镇, 宁溪镇, 瓦场|街|社区):
             # common words before it are not part of it (乡镇干部|驻村, 新时代|滨海新区), and a name made of them
             # alone is none (误会|村, 童车|小镇, 后进村)
-            # right after a county or city (乐清市|柳市镇, 昆山市|张浦镇) the words are its subdivision's name,
-            # whatever jieba makes of them (柳|市镇)
-            under = any(pe == sent.start + toks[first][1] and ps < pe for ps, pe in places)
+            # right after its county or city, a town whose name ends in a level character is cut by jieba into a
+            # common word with its unit (乐清市|柳|市镇): the parent says it is a name, of 柳市 + 镇
+            under = (
+                toks[j][1] < us
+                and text[toks[j][1] : us] in _LEVEL_CHARS
+                and any(pe == sent.start + toks[first][1] and ps < pe for ps, pe in places)
+            )
             first = first if under else _proper_opening(toks, first, j, us, ue)
             if first is None:
                 continue

@@ -15,6 +15,7 @@ of the previous graph, saying so, as it removes stale exports.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from zhengji_kg.base.children import parent_death_preexec
+from zhengji_kg.base.children import forking_workers, parent_death_preexec
 
 STORE_NAME = "graph.oxigraph"
 STAMP_NAME = "zhengji-kg-stamp.json"
@@ -135,14 +136,17 @@ def start_oxigraph(args: list[str], log: Any) -> subprocess.Popen[bytes]:
     """Start one of Oxigraph's commands (``args``, the program first): its messages to ``log``, in a session
     of its own — a Ctrl-C at the terminal reaches this process only, which ends the child itself — and
     bound to this process's life (killed with it on Linux, even by SIGKILL)."""
-    return subprocess.Popen(
-        args,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-        preexec_fn=parent_death_preexec(signal.SIGKILL),  # (started before any thread of serve's front)
-    )
+    preexec = parent_death_preexec(signal.SIGKILL)
+    # the preexec runs Python in the child: no stop may run the command's handler there (children.py)
+    with forking_workers() if preexec is not None else contextlib.nullcontext():
+        return subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=preexec,  # (started before any thread of serve's front)
+        )
 
 
 def _run(args: list[str], failure: str) -> None:

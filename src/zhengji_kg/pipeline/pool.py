@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from zhengji_kg.base.children import forking_workers
+from zhengji_kg.base.children import forking_workers, hold_stops, raise_held
 from zhengji_kg.base.rules import RuleSet
 from zhengji_kg.ingest import (
     SourceFile,
@@ -225,9 +225,14 @@ class Feeder:
 
 def _submit_to(pool: Any, fn: Any, *args: Any) -> Any:
     """``pool.submit``: where a pool forks its workers (at its first task), under ``forking_workers``, so
-    that a worker ended the moment it starts cannot raise the build's ``Stopped`` in the build's code."""
-    with forking_workers():
-        return pool.submit(fn, *args)
+    that a worker ended the moment it starts cannot raise the build's ``Stopped`` in the build's code;
+    and with stops held (``hold_stops``), so that one taken by another thread of the build cannot raise
+    between a worker's start and the pool noting it (a worker no one would end). A stop held is raised
+    once the pool knows its workers."""
+    with hold_stops() as noted, forking_workers():
+        future = pool.submit(fn, *args)
+    raise_held(noted)
+    return future
 
 
 def _end_workers(pool: Any) -> None:
