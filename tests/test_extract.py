@@ -339,3 +339,12 @@ def test_implements_by_a_vehicle_or_around_a_notion(run) -> None:
     assert rels(doc, "implements") == [("干部实绩档案", "implements", "正确政绩观")]
     doc = run("围绕为基层减负，县里建立了督查检查考核计划管理制度。")
     assert rels(doc, "implements") == [("督查检查考核计划管理制度", "implements", "为基层减负")]
+
+
+def test_a_verb_that_opens_a_county_name_after_a_body(run) -> None:
+    """会同 is a county of Hunan and the verb "together with": right after a body's name it is the verb."""
+    doc = run("容错免责工作由县纪委监委会同县委组织部负责组织实施。")
+    assert keys(doc, "place") == [] and keys(doc, "organization") == ["县委组织部", "县纪委监委"]
+    assert keys(run("本目录由县编委办公室会同县司法局进行解释。"), "place") == []
+    assert keys(run("湖南省怀化市会同县出台干部容错免责清单。"), "place") == ["怀化市", "怀化市会同县", "湖南省"]
+    assert keys(run("县委组织部建立容错免责案例库，定期发布典型案例。"), "mechanism") == ["容错免责案例库"]

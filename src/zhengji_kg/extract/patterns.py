@@ -34,15 +34,20 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
     # only the lines that can hold a match, where that can be told; or only before a rule's ``tail``
     tail = rule.get("_tail")
     hits = finditer(rx, doc.text) if tail is None else finditer_ending(rx, tail, doc.text, int(rule.get("reach", 32)))
+    body_ends = {e for _s, e in ctx.org_spans}  # bodies found by the rules before, and by this one so far
     for m in hits:
         for group in groups:
             if m.group(group) is not None:
-                found = _regex_mention(doc, rule, ctx, m, group)
+                found = _regex_mention(doc, rule, ctx, m, group, body_ends)
                 if found is not None:
+                    if found.type == "organization":
+                        body_ends.add(found.end)
                     yield found
 
 
-def _regex_mention(doc: Document, rule: dict, ctx: Context, m: re.Match[str], group: int | str) -> Mention | None:
+def _regex_mention(
+    doc: Document, rule: dict, ctx: Context, m: re.Match[str], group: int | str, body_ends: set[int]
+) -> Mention | None:
     generic = ctx.rules.words.get("generic_orgs", frozenset())
     start, end = m.span(group)
     surface = m.group(group)
@@ -60,6 +65,10 @@ def _regex_mention(doc: Document, rule: dict, ctx: Context, m: re.Match[str], gr
         if not _named_org(m, rule.get("needs")):
             return None
         start, label = _trim_org(m, start, label)
+        if start in body_ends and m.groupdict().get("place") and label.startswith(_verbs_like_places(ctx)):
+            # 县纪委监委|会同县委组织部: the verb (会同) is what the body before does; the body is 县委组织部
+            cut = next(len(v) for v in _verbs_like_places(ctx) if label.startswith(v))
+            start, label = start + cut, label[cut:]
         if label in generic or len(label) < 2:
             return None
         key, aliases = _party_key(m, label, rule.get("party_prefix", ""))
@@ -73,6 +82,10 @@ def _regex_mention(doc: Document, rule: dict, ctx: Context, m: re.Match[str], gr
         subtype=rule.get("subtype", ""),
         aliases=aliases,
     )
+
+
+def _verbs_like_places(ctx: Context) -> tuple[str, ...]:
+    return tuple(ctx.rules.words.get("place_like_verbs", ()))
 
 
 def _party_key(m: re.Match[str], label: str, prefix: str) -> tuple[str, tuple[str, ...]]:

@@ -46,6 +46,8 @@ def _parent_of_next(h: tuple[int, int, str, tuple[str, ...]], taken: list) -> bo
 
 
 _UNITS = set("省市县区州旗盟")
+# the last character of a body's name (…办公室, …委, …局): what follows it is what the body does
+_BODY_ENDS = frozenset("室委部局厅办府组院处")
 # a site's name standing alone (中国西藏网, 浙江网 >): the site, not its place
 _SITE_AFTER = re.compile(r"[网網](?=[\s>›»|｜,，。、)）]|$)")
 # after a classifier the name is a common noun (一个个新城区, 一座新城区), not the district of that name
@@ -71,9 +73,13 @@ def gazetteer_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Ment
     hits = _scan(doc.text)
     own = doc.metadata.get("place", "")
     own_codes = set(g.names.get(own, ())) if own else set()
+    body_ends = {e for _s, e in ctx.org_spans}
+    verbs = tuple(ctx.rules.words.get("place_like_verbs", ()))
     for start, end, name, codes in hits:
         if _not_a_place_here(doc.text, start, end):
             continue
+        if verbs and name.startswith(verbs) and (start in body_ends or doc.text[start - 1 : start] in _BODY_ENDS):
+            continue  # 县纪委监委|会同县委组织部, …办公室|会同县司法局: what the body does (会同), not a place
         code = ""
         if len(codes) == 1:
             code = codes[0]
