@@ -348,3 +348,11 @@ def test_a_verb_that_opens_a_county_name_after_a_body(run) -> None:
     assert keys(run("本目录由县编委办公室会同县司法局进行解释。"), "place") == []
     assert keys(run("湖南省怀化市会同县出台干部容错免责清单。"), "place") == ["怀化市", "怀化市会同县", "湖南省"]
     assert keys(run("县委组织部建立容错免责案例库，定期发布典型案例。"), "mechanism") == ["容错免责案例库"]
+
+
+def test_a_citys_short_form_before_its_own_division(run) -> None:
+    """南通, 金华, 嘉兴 are no places to jieba's dictionary (nz, nr): alone they are not taken, right before
+    one of their own divisions they are."""
+    assert keys(run("江苏南通崇川区推行“擂台比武”实践锻炼机制。"), "place") == ["南通市", "南通市崇川区", "江苏省"]
+    assert keys(run("南通的干部都很能干。"), "place") == []
+    assert keys(run("嘉兴南湖区建立干部实绩档案。"), "place") == ["嘉兴市", "嘉兴市南湖区"]

@@ -19,7 +19,25 @@ LEVEL_ORDER = {"province": 0, "city": 1, "county": 2}
 
 @lru_cache(maxsize=1)
 def _automaton() -> Matcher[tuple[str, ...]]:
-    return Matcher({name: tuple(codes) for name, codes in gazetteer().names.items()})
+    g = gazetteer()
+    table = {name: tuple(codes) for name, codes in g.names.items()}
+    for name, codes in _weak_forms().items():
+        table.setdefault(name, codes)
+    return Matcher(table)
+
+
+@lru_cache(maxsize=1)
+def _weak_forms() -> dict[str, tuple[str, ...]]:
+    """Cities' short forms that jieba does not tag as places (南通 nz, 金华 nz, 嘉兴 nr): no name alone, but
+    a place right before one of their own divisions (江苏南通崇川区, 嘉兴南湖区) — see ``_parent_of_next``."""
+    g = gazetteer()
+    out: dict[str, list[str]] = {}
+    for d in g.divisions.values():
+        if d.level == "city" and d.name.endswith("市") and len(d.name) >= 3:
+            short = d.name[:-1]
+            if short not in g.names:
+                out.setdefault(short, []).append(d.code)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @lru_cache(maxsize=32)
@@ -32,6 +50,9 @@ def _scan(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
     for h in hits:
         if any(h[0] < e and s < h[1] for s, e, _n, _c in taken):
             continue
+        weak = h[2] in _weak_forms() and h[2] not in gazetteer().names
+        if weak and not _parent_of_next(h, taken):
+            continue  # 南通 alone: jieba's dictionary does not say it is a place
         if h[2][-1] not in _UNITS and not _is_word(text, h[0], h[1]) and not _parent_of_next(h, taken):
             continue
         taken.append(h)
