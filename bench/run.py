@@ -283,14 +283,17 @@ def main(argv: list[str] | None = None) -> None:
 
     # build --store (nothing changed: what writing the store adds), then the queries on it
     stored = run_build(corpus, out, args.jobs, cache=True, store=True)
-    from zhengji_kg.outputs.store import fresh_store, open_store, store_path
+    import pyoxigraph as ox
 
-    if fresh_store(out / "graph.ttl") is None:
+    from zhengji_kg.outputs.store import fresh_store
+
+    where = fresh_store(out / "graph.ttl")
+    if where is None:
         sys.exit("run.py: the --store build left no store of its graph")
     t = time.perf_counter()
-    store = open_store(out / "graph.ttl")
+    store = ox.Store.read_only(str(where))  # the store itself: no fallback to loading the graph file here
     opened = time.perf_counter() - t
-    size = sum(f.stat().st_size for f in store_path(out / "graph.ttl").iterdir()) / 1e6
+    size = sum(f.stat().st_size for f in where.iterdir()) / 1e6
     print(
         f"store:       build --store {stored['wall']:.1f} s (store {stored['stages'].get('store', 0):.1f} s, "
         f"peak {stored['peak'] / 2**30:.2f} GiB), {size:.0f} MB; opened in {opened:.2f} s"

@@ -82,8 +82,8 @@ def test_a_store_that_cannot_be_written_writes_nothing(tmp_path: Path, monkeypat
     stamp = (out / STORE_NAME / store_mod.STAMP_NAME).read_bytes()
     real = store_mod.write_store
 
-    def failing(graph_file, stamped_as=None):
-        tmp = real(graph_file, stamped_as)  # written, then the failure: it must not stay behind
+    def failing(graph_file):
+        tmp = real(graph_file)  # written, then the failure: it must not stay behind
         store_mod.discard_store(tmp)
         raise failure
 
@@ -114,7 +114,7 @@ def test_place_store_sets_the_previous_one_aside_to_remove_or_put_back(tmp_path:
     one = graph.read_bytes()
     new = graph.with_name("new.ttl")
     new.write_text('<https://example.org/a> <https://example.org/b> "two" .\n', encoding="utf-8")
-    tmp = store_mod.write_store(new, stamped_as=new)
+    tmp = store_mod.write_store(new)
     aside = store_mod.place_store(tmp, tmp_path)
     assert aside is not None and aside.is_dir()
     # the build fails before graph.ttl is replaced: the previous store returns, the new one goes
@@ -122,7 +122,7 @@ def test_place_store_sets_the_previous_one_aside_to_remove_or_put_back(tmp_path:
     assert values() == ["one"] and graph.read_bytes() == one
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.oxigraph", "graph.ttl", "new.ttl"]
     # it succeeds: the new store is in place once the graph is, the previous one is removed
-    tmp = store_mod.write_store(new, stamped_as=new)
+    tmp = store_mod.write_store(new)
     aside = store_mod.place_store(tmp, tmp_path)
     os.replace(new, graph)
     store_mod.discard_store(aside)

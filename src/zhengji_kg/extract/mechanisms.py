@@ -132,7 +132,7 @@ def _walk_left(
         tag = word_tag(word)
         if tag[:1] in _CLOSED_CLASSES:
             break  # a conjunction or auxiliary of the sentence (以及, 所) ends the name
-        if not tag and _place_starts(ctx, sent.start + start):
+        if not tag and _place_at(ctx, sent.start + start) is not None:
             break  # a name begins at its place: what no dictionary knows before it is not its part (乱码瓜州县…)
         if word in openers and (i == 0 or not _NAME_CHAR.fullmatch(toks[i - 1][0])):
             break
@@ -152,10 +152,10 @@ def _walk_left(
     return start, i
 
 
-def _place_starts(ctx: Context, pos: int) -> bool:
-    """Whether a place found in the document starts at ``pos``."""
+def _place_at(ctx: Context, pos: int) -> tuple[int, int] | None:
+    """The span of the place found in the document that starts at ``pos``, if one does."""
     i = bisect_left(ctx.place_spans, (pos, -1))
-    return i < len(ctx.place_spans) and ctx.place_spans[i][0] == pos
+    return ctx.place_spans[i] if i < len(ctx.place_spans) and ctx.place_spans[i][0] == pos else None
 
 
 def _open_paren(toks: list[tuple[str, int, int]], close: int) -> int | None:
@@ -330,10 +330,10 @@ def _unscoped(sent: Sentence, name_start: int, end: int, label: str, ctx: Contex
     starts after it (浙江“村级事务准入清单” → 村级事务准入清单). Returns the start, the label, and the
     written whole as an alias ("" when nothing was cut)."""
     abs_start = sent.start + name_start
-    i = bisect_left(ctx.place_spans, (abs_start, -1))
-    if i >= len(ctx.place_spans) or ctx.place_spans[i][0] != abs_start:
+    place = _place_at(ctx, abs_start)
+    if place is None:
         return name_start, label, ""
-    cut = ctx.place_spans[i][1] - sent.start
+    cut = place[1] - sent.start
     zone = _ZONE.match(sent.text, cut, end)
     if zone:
         cut = zone.end()

@@ -9,7 +9,7 @@ from zhengji_kg.base.linescan import finditer, finditer_ending
 from zhengji_kg.base.model import Document, Mention
 from zhengji_kg.base.segment import window_tokens
 from zhengji_kg.extract.context import Context
-from zhengji_kg.extract.places import _scan
+from zhengji_kg.extract.places import _scan, verb_after_body
 from zhengji_kg.extract.registry import register
 
 QUOTED = re.compile(r"[“\"『「]([^“”\"『』「」\n]{2,12})[”\"』」]")
@@ -65,10 +65,8 @@ def _regex_mention(
         if not _named_org(m, rule.get("needs")):
             return None
         start, label = _trim_org(m, start, label)
-        if start in body_ends and m.groupdict().get("place") and label.startswith(_verbs_like_places(ctx)):
-            # 县纪委监委|会同县委组织部: the verb (会同) is what the body before does; the body is 县委组织部
-            cut = next(len(v) for v in _verbs_like_places(ctx) if label.startswith(v))
-            start, label = start + cut, label[cut:]
+        verb = verb_after_body(doc.text, start, label, body_ends, ctx) if m.groupdict().get("place") else ""
+        start, label = start + len(verb), label[len(verb) :]  # 县纪委监委|会同|县委组织部: the body is 县委组织部
         if label in generic or len(label) < 2:
             return None
         key, aliases = _party_key(m, label, rule.get("party_prefix", ""))
@@ -82,10 +80,6 @@ def _regex_mention(
         subtype=rule.get("subtype", ""),
         aliases=aliases,
     )
-
-
-def _verbs_like_places(ctx: Context) -> tuple[str, ...]:
-    return tuple(ctx.rules.words.get("place_like_verbs", ()))
 
 
 def _party_key(m: re.Match[str], label: str, prefix: str) -> tuple[str, tuple[str, ...]]:

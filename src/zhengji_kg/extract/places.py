@@ -50,8 +50,7 @@ def _scan(text: str) -> list[tuple[int, int, str, tuple[str, ...]]]:
     for h in hits:
         if any(h[0] < e and s < h[1] for s, e, _n, _c in taken):
             continue
-        weak = h[2] in _weak_forms() and h[2] not in gazetteer().names
-        if weak and not _parent_of_next(h, taken):
+        if h[2] in _weak_forms() and not _parent_of_next(h, taken):
             continue  # 南通 alone: jieba's dictionary does not say it is a place
         if h[2][-1] not in _UNITS and not _is_word(text, h[0], h[1]) and not _parent_of_next(h, taken):
             continue
@@ -75,6 +74,16 @@ _SITE_AFTER = re.compile(r"[网網](?=[\s>›»|｜,，。、)）]|$)")
 _CLASSIFIER_BEFORE = re.compile(r"[个個些座片]$")
 
 
+def verb_after_body(text: str, start: int, name: str, body_ends: set[int], ctx: Context) -> str:
+    """The verb of administrative prose (``words.place_like_verbs``) that ``name`` opens with, where it
+    stands right after a body (县纪委监委|会同县委组织部, …办公室|会同县司法局): what the body does, not a
+    division's name — else "". Bodies found so far end at ``body_ends``; the rest are told by their last
+    character."""
+    if start not in body_ends and text[start - 1 : start] not in _BODY_ENDS:
+        return ""
+    return next((v for v in ctx.rules.words.get("place_like_verbs", ()) if name.startswith(v)), "")
+
+
 def _not_a_place_here(text: str, start: int, end: int) -> bool:
     return bool(_SITE_AFTER.match(text, end) or _CLASSIFIER_BEFORE.search(text, max(0, start - 1), start))
 
@@ -95,12 +104,9 @@ def gazetteer_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Ment
     own = doc.metadata.get("place", "")
     own_codes = set(g.names.get(own, ())) if own else set()
     body_ends = {e for _s, e in ctx.org_spans}
-    verbs = tuple(ctx.rules.words.get("place_like_verbs", ()))
     for start, end, name, codes in hits:
-        if _not_a_place_here(doc.text, start, end):
+        if _not_a_place_here(doc.text, start, end) or verb_after_body(doc.text, start, name, body_ends, ctx):
             continue
-        if verbs and name.startswith(verbs) and (start in body_ends or doc.text[start - 1 : start] in _BODY_ENDS):
-            continue  # 县纪委监委|会同县委组织部, …办公室|会同县司法局: what the body does (会同), not a place
         code = ""
         if len(codes) == 1:
             code = codes[0]

@@ -34,7 +34,7 @@ from typing import IO, Any
 from urllib.parse import parse_qsl, urlencode
 
 from zhengji_kg.outputs.query import PREFIXES
-from zhengji_kg.outputs.store import StoreError, fresh_store, start_oxigraph
+from zhengji_kg.outputs.store import StoreError, fresh_store, log_tail, start_oxigraph
 from zhengji_kg.outputs.store import oxigraph_binary as store_binary
 
 STORE_PREFIX = "zhengji-kg-store-"
@@ -121,11 +121,6 @@ def _wait(
     return True
 
 
-def _tail(log: IO[bytes]) -> str:
-    log.seek(0)
-    return log.read().decode("utf-8", "replace").strip()[-300:]
-
-
 def load(graph_file: Path, location: Path, stop: _StopSignals | None = None) -> None:
     """Load ``graph_file`` into the Oxigraph store at ``location``; a stop signal ends the loader."""
     stop = stop or _StopSignals()
@@ -133,7 +128,7 @@ def load(graph_file: Path, location: Path, stop: _StopSignals | None = None) -> 
         with _child([oxigraph_binary(), "load", "--location", str(location), "--file", str(graph_file)], log) as proc:
             _wait(proc, stop)
         if stop.received is None and proc.returncode != 0:
-            raise ServeError(f"{graph_file}: oxigraph could not load it: {_tail(log)}")
+            raise ServeError(f"{graph_file}: oxigraph could not load it: {log_tail(log)}")
 
 
 def _answers(port: int) -> bool:
@@ -304,7 +299,7 @@ def serve(
                 if stop.received is not None:
                     return 0
                 if proc.poll() is not None:
-                    raise ServeError(f"the oxigraph server exited at start (code {proc.returncode}): {_tail(log)}")
+                    raise ServeError(f"the oxigraph server exited at start (code {proc.returncode}): {log_tail(log)}")
                 thread = threading.Thread(target=front.serve_forever, name="zhengji-kg-front", daemon=True)
                 thread.start()
                 try:
@@ -314,5 +309,5 @@ def serve(
                 finally:
                     front.shutdown()
                 if stop.received is None:
-                    raise ServeError(f"the oxigraph server stopped (exit code {proc.returncode}): {_tail(log)}")
+                    raise ServeError(f"the oxigraph server stopped (exit code {proc.returncode}): {log_tail(log)}")
                 return 0
