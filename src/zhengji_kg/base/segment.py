@@ -15,7 +15,7 @@ import logging
 import marshal
 import re
 import sys
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -255,7 +255,19 @@ def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> l
     k = bisect_right(starts, hi) - 1  # the run holding text[hi], if any
     if k >= 0 and ends[k] > hi:
         hi = ends[k]
-    return [(w, s + lo, e + lo) for w, s, e in tokens(text[lo:hi], words)]
+    # the whole text is cut once (per document, as ``tokens``), and each window is a slice of its words:
+    # the extractors and the features ask for ~85 windows a document, most of them in sentences cut anyway
+    if lo < 0:  # (a window before the text's start reads as Python slices it: from its end)
+        return [(w, s + lo, e + lo) for w, s, e in tokens(text[lo:hi], words)]
+    toks, firsts = _cut_indexed(text, words if isinstance(words, tuple) else WordTuple(sorted(set(words))))
+    return list(toks[bisect_left(firsts, lo) : bisect_left(firsts, hi)])
+
+
+@lru_cache(maxsize=1024)
+def _cut_indexed(text: str, words: tuple[str, ...]) -> tuple[tuple[tuple[str, int, int], ...], list[int]]:
+    """``tokens(text, words)`` and where each token starts (for ``bisect``)."""
+    toks = _cut(text, words)
+    return toks, [s for _w, s, _e in toks]
 
 
 @lru_cache(maxsize=1024)
@@ -283,6 +295,7 @@ def clause_marks(text: str) -> list[int]:
 def forget_tokens() -> None:
     """Drop the kept tokens: caching is per document, so a corpus of repeated sentences is not flattered."""
     _cut.cache_clear()
+    _cut_indexed.cache_clear()
     _block_spans.cache_clear()
     clause_marks.cache_clear()
 
