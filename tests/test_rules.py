@@ -72,3 +72,21 @@ def test_extra_lexicon_extends(tmp_path: Path, rules) -> None:
     t = "要提振干部的精气神。"
     doc = extract_document(Document(id="x", path="x", text=t, original_text=t), mine)
     assert [(m.key, m.rule) for m in doc.mentions] == [("干事创业精气神", "concept.lexicon")]
+
+
+def test_what_is_derived_from_rules_is_worked_out_once_per_rule_set() -> None:
+    """``RuleSet.derived`` keeps what an extractor reads off the rules for every document; a new rule set
+    (other rules, or the same ones replaced) works it out again."""
+    from dataclasses import replace
+
+    rules = load_rules()
+    calls: list[int] = []
+
+    def ids(rs) -> list[str]:
+        calls.append(1)
+        return [r["id"] for r in rs.mention_rules]
+
+    first = rules.derived("test.ids", ids)
+    assert rules.derived("test.ids", ids) is first and len(calls) == 1
+    other = replace(rules, mention_rules=rules.mention_rules[:3])
+    assert other.derived("test.ids", ids) == first[:3] and len(calls) == 2

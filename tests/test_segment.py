@@ -203,3 +203,27 @@ def test_a_word_tuple_is_the_plain_tuple_to_every_cache() -> None:
     assert tokens("建立干部实绩档案。", words) is tokens("建立干部实绩档案。", plain)  # one cache entry
     again = pickle.loads(pickle.dumps(words))
     assert again == words and hash(again) == hash(plain) and "_hash" not in pickle.dumps(words).decode("latin-1")
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("考核干部政绩观容错纠错机制建立健全和的，。“”、 \tab19-.%㐀")), max_size=40),
+    st.integers(0, 45),
+    st.integers(0, 45),
+    st.booleans(),
+)
+def test_a_window_is_its_slice_of_the_whole_cut(text: str, lo: int, hi: int, with_words: bool) -> None:
+    """A window's words, read off the whole text's cut (``window_tokens``, ``window_index``), are the words
+    of its stretch cut alone once widened to the runs it touches: what extractors and features asked of
+    jieba before the text was cut once."""
+    from zhengji_kg.base.rules import load_rules
+    from zhengji_kg.base.segment import _widen, forget_tokens, window_index, window_tokens
+    from zhengji_kg.extract.context import Context
+
+    words = Context.for_rules(load_rules()).jieba_words if with_words else ()
+    lo, hi = min(lo, len(text)), min(hi, len(text))
+    a, b = _widen(text, lo, hi)
+    alone = [(w, s + a, e + a) for w, s, e in tokens(text[a:b], words)]
+    forget_tokens()
+    assert window_tokens(text, lo, hi, words) == alone
+    toks, firsts, i, j = window_index(text, lo, hi, words)
+    assert list(toks[i:j]) == alone and firsts == [s for _w, s, _e in toks]

@@ -245,8 +245,30 @@ def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> l
 
     jieba cuts each run of block characters (CJK, letters, digits) on its own and yields every other
     character alone, so a window that starts and ends at a block boundary gets exactly the tokens the
-    whole text would give there: the cost of a clause, not of the sentence.
+    whole text would give there.
     """
+    if lo < 0:  # (a window before the text's start reads as Python slices it: from its end)
+        lo, hi = _widen(text, lo, hi)
+        return [(w, s + lo, e + lo) for w, s, e in tokens(text[lo:hi], words)]
+    toks, _firsts, i, j = window_index(text, lo, hi, words)
+    return list(toks[i:j])
+
+
+def window_index(
+    text: str, lo: int, hi: int, words: tuple[str, ...] = ()
+) -> tuple[tuple[tuple[str, int, int], ...], list[int], int, int]:
+    """``window_tokens`` without the copy: all the words of ``text`` (cut once per document, as ``tokens``),
+    where each starts, and the bounds ``i:j`` of the window's words among them (``lo`` ≥ 0).
+
+    The extractors and the features ask for ~85 windows a document, most of them in sentences cut anyway:
+    reading a window's words in place is what makes them cheap."""
+    lo, hi = _widen(text, lo, hi)
+    toks, firsts = _cut_indexed(text, words if isinstance(words, tuple) else WordTuple(sorted(set(words))))
+    return toks, firsts, bisect_left(firsts, lo), bisect_left(firsts, hi)
+
+
+def _widen(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """``lo`` and ``hi`` moved out to the edges of the runs of block characters they fall in."""
     starts, ends = _block_spans(text)
     if lo > 0:
         j = bisect_right(starts, lo - 1) - 1  # the run of block characters holding text[lo - 1], if any
@@ -255,12 +277,7 @@ def window_tokens(text: str, lo: int, hi: int, words: tuple[str, ...] = ()) -> l
     k = bisect_right(starts, hi) - 1  # the run holding text[hi], if any
     if k >= 0 and ends[k] > hi:
         hi = ends[k]
-    # the whole text is cut once (per document, as ``tokens``), and each window is a slice of its words:
-    # the extractors and the features ask for ~85 windows a document, most of them in sentences cut anyway
-    if lo < 0:  # (a window before the text's start reads as Python slices it: from its end)
-        return [(w, s + lo, e + lo) for w, s, e in tokens(text[lo:hi], words)]
-    toks, firsts = _cut_indexed(text, words if isinstance(words, tuple) else WordTuple(sorted(set(words))))
-    return list(toks[bisect_left(firsts, lo) : bisect_left(firsts, hi)])
+    return lo, hi
 
 
 @lru_cache(maxsize=1024)

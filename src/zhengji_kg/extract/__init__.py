@@ -18,7 +18,7 @@ from zhengji_kg.extract.boundaries import trim_openings
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.features import mention_features
 from zhengji_kg.extract.mechanisms import resolve_references
-from zhengji_kg.extract.registry import REGISTRY
+from zhengji_kg.extract.registry import REGISTRY, Extractor
 
 
 def extract_mentions(doc: Document, rules: RuleSet, weights: Weights | None = None) -> list[Mention]:
@@ -32,14 +32,11 @@ def candidate_mentions(doc: Document, rules: RuleSet) -> tuple[list[Mention], li
     """What the rules propose, each with its features (``features.py``): before any decision."""
     ctx = Context.for_rules(rules)
     found: list[Mention] = []
-    for rule in _ordered(rules.mention_rules):
-        fn = REGISTRY.get(rule.get("kind", ""))
-        if fn is None:
-            raise ValueError(f"rule {rule['id']}: unknown kind {rule.get('kind')!r}; known: {sorted(REGISTRY)}")
+    for rule, fn, rtype in rules.derived("extract.ordered", _ordered):
         found.extend(fn(doc, rule, ctx))
-        if rule.get("type") == "organization":
+        if rtype == "organization":
             ctx.org_spans = [(m.start, m.end) for m in found if m.type == "organization"]
-        elif rule.get("type") == "place":
+        elif rtype == "place":
             ctx.place_spans = sorted((m.start, m.end) for m in found if m.type == "place")
     found = trim_openings(doc, _prefer_lexicon(found, ctx), ctx)
     found.extend(_publisher(doc, rules))
@@ -64,21 +61,27 @@ def decide_mentions(cands: list[Mention], feats: list[tuple[str, ...]], weights:
 def settle_mentions(kept: list[Mention], rules: RuleSet, text: str = "") -> list[Mention]:
     """Overlaps resolved among the kept candidates (in ``text``, the document's), and references back
     (这一机制) resolved to their names."""
-    references = frozenset(r["id"] for r in rules.mention_rules if r.get("kind") == "mechanism_reference")
-    titles = frozenset(r["id"] for r in rules.mention_rules if r.get("holds_names"))
+    references, titles = rules.derived("extract.settle", _settling_ids)
     return resolve_references(resolve_overlaps(kept, text, titles), references)
+
+
+def _settling_ids(rules: RuleSet) -> tuple[frozenset[str], frozenset[str]]:
+    """The ids of the rules of references back, and of those whose names hold names (titles)."""
+    references = frozenset(r["id"] for r in rules.mention_rules if r.get("kind") == "mechanism_reference")
+    return references, frozenset(r["id"] for r in rules.mention_rules if r.get("holds_names"))
 
 
 def _publisher(doc: Document, rules: RuleSet) -> list[Mention]:
     """The publisher named in the metadata (来源: 中共辽宁省委组织部) is an organization of the source."""
     pub = doc.metadata.get("publisher", "")
-    for rule in rules.mention_rules:
-        if rule.get("type") == "organization" and "_pattern" in rule:
-            m = rule["_pattern"].fullmatch(pub)
-            if m:
-                return [
-                    Mention(type="organization", surface=pub, key=pub, start=0, end=0, rule="organization.publisher")
-                ]
+    if not pub:
+        return []
+    for pattern in rules.derived(
+        "extract.body-patterns",
+        lambda rs: [r["_pattern"] for r in rs.mention_rules if r.get("type") == "organization" and "_pattern" in r],
+    ):
+        if pattern.fullmatch(pub):
+            return [Mention(type="organization", surface=pub, key=pub, start=0, end=0, rule="organization.publisher")]
     return []
 
 
@@ -100,11 +103,20 @@ def _prefer_lexicon(found: list[Mention], ctx: Context) -> list[Mention]:
     return [m for i, m in enumerate(found) if i not in drop]
 
 
-def _ordered(rules: list[dict]) -> list[dict]:
-    # Organizations and places first: mechanism names stop at an organization's name.
-    # A body named by its place (白塔街道党工委) comes once places are found (``after_places``).
+def _ordered(rules: RuleSet) -> list[tuple[dict, Extractor, str]]:
+    """The mention rules in the order they run, each with its extractor and type. Organizations and places
+    first: mechanism names stop at an organization's name. A body named by its place (白塔街道党工委) comes
+    once places are found (``after_places``)."""
     order = {"organization": 0, "place": 1, "concept": 2, "mechanism": 3}
-    return sorted(rules, key=lambda r: 1.5 if r.get("after_places") else order.get(r.get("type", ""), 9))
+    out = []
+    for rule in sorted(
+        rules.mention_rules, key=lambda r: 1.5 if r.get("after_places") else order.get(r.get("type", ""), 9)
+    ):
+        fn = REGISTRY.get(rule.get("kind", ""))
+        if fn is None:
+            raise ValueError(f"rule {rule['id']}: unknown kind {rule.get('kind')!r}; known: {sorted(REGISTRY)}")
+        out.append((rule, fn, rule.get("type", "")))
+    return out
 
 
 def resolve_overlaps(

@@ -33,7 +33,9 @@ def trim_openings(doc: Document, found: list[Mention], ctx: Context) -> list[Men
     (Proposing, besides, each name without a plain verb that opens it — 启动|澄清正名程序 — and letting the
     scored decision pick the boundary was tried: cross-validated F1 on mechanisms fell from 0.78 to 0.75,
     as 防范和纠治…机制 lost its first verb. A plain verb's part in a name is left to the model's features.)"""
-    walked = {r["id"] for r in ctx.rules.mention_rules if r.get("kind") in WALKED_KINDS}
+    walked = ctx.rules.derived(
+        "boundaries.walked", lambda rs: {r["id"] for r in rs.mention_rules if r.get("kind") in WALKED_KINDS}
+    )
     if not any(m.rule in walked for m in found):
         return found
     triggers = ctx.rules.words.get("triggers", frozenset())

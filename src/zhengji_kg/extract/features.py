@@ -25,7 +25,7 @@ from functools import lru_cache
 from zhengji_kg.base.gazetteer import level_of
 from zhengji_kg.base.model import Document, Mention
 from zhengji_kg.base.rules import alternation
-from zhengji_kg.base.segment import clause_marks, window_tokens, word_tag
+from zhengji_kg.base.segment import clause_marks, window_index, window_tokens, word_tag
 from zhengji_kg.extract.context import Context
 
 _COARSE = {"ns": "ns", "nr": "nr", "nt": "nt", "nz": "nz", "vn": "vn", "eng": "eng"}
@@ -141,7 +141,7 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
             # the words of the runs of text the candidate lies in, cut as the whole sentence would be
             # (window_tokens), and often already cut by the extractor that proposed it
             b = m.end - sent.start
-            f.extend(_word_class_features(t, sent.text, window_tokens(sent.text, a, b, words), a, b))
+            f.extend(_word_class_features(t, sent.text, *window_index(sent.text, a, b, words), a, b))
             if quoted:
                 # around a quoted name the quotation marks say nothing: the words beyond them do
                 f.extend(_beyond_quotes(t, window_tokens(sent.text, a - 1, b + 1, words), a - 1, b + 1))
@@ -167,14 +167,16 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     return out
 
 
-def _word_class_features(t: str, text: str, toks: list[tuple[str, int, int]], a: int, b: int) -> list[str]:
-    """Word classes at the candidate's edges (``a``, ``b``) and around it: ``toks`` are the words of the
-    runs of ``text`` (its sentence) it lies in, with offsets into ``text``; just outside them is a mark.
-    (Reading the words off the dictionary by longest match instead was tried: slower than jieba-rs.)"""
-    starts = [s for _w, s, _e in toks]
-    i = bisect_right(starts, a) - 1
-    j = bisect_right(starts, b - 1) - 1 if b > a else i
-    if i < 0 or j < 0:
+def _word_class_features(
+    t: str, text: str, toks: tuple[tuple[str, int, int], ...], starts: list[int], lo: int, hi: int, a: int, b: int
+) -> list[str]:
+    """Word classes at the candidate's edges (``a``, ``b``) and around it: ``toks[lo:hi]`` are the words of the
+    runs of ``text`` (its sentence) it lies in (``window_index``), with offsets into ``text``; just outside
+    them is a mark. (Reading the words off the dictionary by longest match instead was tried: slower than
+    jieba-rs.)"""
+    i = min(bisect_right(starts, a, lo, hi), hi) - 1
+    j = min(bisect_right(starts, b - 1, lo, hi), hi) - 1 if b > a else i
+    if i < lo or j < lo:
         return []
     w0, s0, _e0 = toks[i]
     wl, _sl, el = toks[j]
@@ -183,16 +185,16 @@ def _word_class_features(t: str, text: str, toks: list[tuple[str, int, int]], a:
         f.append(f"{t}.cut")
     if el != b:
         f.append(f"{t}.endcut")
-    if i > 0:
+    if i > lo:
         f.append(f"{t}.prev={_word_or_mark(toks[i - 1][0])}")
     else:
-        lo = toks[0][1]
-        f.append(f"{t}.prev={_word_or_mark(text[lo - 1]) if lo else 'start'}")
-    if j + 1 < len(toks):
+        first = toks[lo][1]
+        f.append(f"{t}.prev={_word_or_mark(text[first - 1]) if first else 'start'}")
+    if j + 1 < hi:
         f.append(f"{t}.next={_word_or_mark(toks[j + 1][0])}")
     else:
-        hi = toks[-1][2]
-        f.append(f"{t}.next={_word_or_mark(text[hi]) if hi < len(text) else 'end'}")
+        last = toks[hi - 1][2]
+        f.append(f"{t}.next={_word_or_mark(text[last]) if last < len(text) else 'end'}")
     return f
 
 

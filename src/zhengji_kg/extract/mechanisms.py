@@ -12,8 +12,10 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from zhengji_kg.base.model import Document, Mention, Sentence
+from zhengji_kg.base.rules import RuleSet
 from zhengji_kg.base.segment import clause_marks, window_tokens, word_tag
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.patterns import clean_label
@@ -68,9 +70,20 @@ class Found:
 
 
 def _head_regex(rule: dict) -> re.Pattern[str]:
-    heads = sorted(rule.get("heads") or [], key=len, reverse=True)
-    after = "|".join(map(re.escape, rule.get("not_before") or ())) or "(?!)"
-    return re.compile("(?:" + "|".join(map(re.escape, heads)) + f")+(?!{after})")
+    return _heads_pattern(tuple(rule.get("heads") or ()), tuple(rule.get("not_before") or ()))
+
+
+@lru_cache(maxsize=16)
+def _heads_pattern(heads: tuple[str, ...], not_before: tuple[str, ...]) -> re.Pattern[str]:
+    """One or more heads in a row (longest first), not followed by a word of ``not_before``."""
+    after = "|".join(map(re.escape, not_before)) or "(?!)"
+    return re.compile("(?:" + "|".join(map(re.escape, sorted(heads, key=len, reverse=True))) + f")+(?!{after})")
+
+
+@lru_cache(maxsize=4096)
+def _last_head(head: str, heads: tuple[str, ...]) -> str:
+    """Of a chain of heads (考核|台账), the last (``heads`` longest first)."""
+    return next((h for h in heads if head.endswith(h)), head)
 
 
 def _walk_left(
@@ -183,7 +196,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     abstract = tuple(rule.get("abstract_ends") or ())
     words = ctx.rules.words
     min_chars = int(rule.get("min_chars", 2))
-    heads = sorted(rule.get("heads") or [], key=len, reverse=True)
+    heads = tuple(sorted(rule.get("heads") or [], key=len, reverse=True))
     out: list[Found] = []
     for sent in doc.sentences:
         if not rx.search(sent.text):
@@ -253,7 +266,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 if scoped:
                     aliases.append(scoped)
             # a chain of heads (考核|台账) is measured by its last head: 考核台账 names a ledger
-            last = next((h for h in heads if head.endswith(h)), head)
+            last = _last_head(head, heads)
             ok = label not in generic and len(label) - len(last) >= min_chars and len(label) <= max_chars
             ok = ok and not label.endswith(abstract)
             if ok and end == he and nxt and _is_noun(nxt) and nxt not in words.get("meetings", ()):
@@ -445,7 +458,7 @@ def head_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
 @register("mechanism_coordination")
 def coordination_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     """Members of a coordination (A和B机制) found by the head rule, reported under this rule's id."""
-    head_rule = next((r for r in ctx.rules.mention_rules if r.get("kind") == "mechanism_head"), None)
+    head_rule = _head_rule(ctx.rules)
     if head_rule is not None:
         yield from _mentions(find_mechanisms(doc, head_rule, ctx), rule["id"], coordinated=True)
 
@@ -453,9 +466,17 @@ def coordination_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[M
 @register("mechanism_reference")
 def reference_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     """这一机制, 上述专项工作机制 as written; ``resolve_references`` makes each the name it points back to."""
-    head_rule = next((r for r in ctx.rules.mention_rules if r.get("kind") == "mechanism_head"), None)
+    head_rule = _head_rule(ctx.rules)
     if head_rule is not None:
         yield from _mentions(find_mechanisms(doc, head_rule, ctx), rule["id"], coordinated=False, refers=True)
+
+
+def _head_rule(rules: RuleSet) -> dict | None:
+    """The rule of names by their head word, which the coordination and reference rules read the names of."""
+    return rules.derived(
+        "mechanisms.head-rule",
+        lambda rs: next((r for r in rs.mention_rules if r.get("kind") == "mechanism_head"), None),
+    )
 
 
 def resolve_references(mentions: list[Mention], rule_ids: frozenset[str]) -> list[Mention]:

@@ -41,7 +41,10 @@ def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
     for m in vehicle.finditer(doc.text):
         for q in _QUOTED_NAME.finditer(m.group(1)):
             found.setdefault(m.start(1) + q.start(1), (q.group(1), m.start(1) + q.end(1), "", False))
-    concept_forms = [f for r in ctx.rules.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())]
+    concept_forms = ctx.rules.derived(
+        "named.concept-forms",
+        lambda rs: [f for r in rs.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())],
+    )
     metaphors = ctx.rules.words.get("metaphors", frozenset())
     for start in sorted(found):
         name, end, suffix, de = found[start]

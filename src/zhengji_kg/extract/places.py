@@ -199,6 +199,17 @@ def deictic_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mentio
         )
 
 
+@lru_cache(maxsize=16)
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("(?:" + "|".join(map(re.escape, words)) + ")")
+
+
+@lru_cache(maxsize=16)
+def _body_tail(heads: tuple[str, ...], reach: int) -> re.Pattern[str]:
+    """Up to ``reach`` characters, then a body's head: what follows a place in the name of its body."""
+    return re.compile(f"[\u4e00-\u9fff]{{0,{reach}}}?(?:" + "|".join(map(re.escape, heads)) + ")")
+
+
 @register("local_place")
 def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     """Places below county level by their form (the gazetteer stops at counties): a proper name of one to
@@ -209,7 +220,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     units = tuple(sorted(rule.get("units") or (), key=len, reverse=True))
     if not units or not any(u in doc.text for u in units):
         return
-    rx = re.compile("(?:" + "|".join(map(re.escape, units)) + ")")
+    rx = _any_of(units)
     max_chars = int(rule.get("max_chars", 5))
     not_first = tuple(rule.get("not_first_classes") or ("v", "d", "p", "c", "r", "m", "q", "u", "f"))
     generic = frozenset(rule.get("generic") or ())
@@ -308,7 +319,7 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     if not heads:
         return
     reach = int(rule.get("max_chars", 10))
-    tail = re.compile(f"[\u4e00-\u9fff]{{0,{reach}}}?(?:" + "|".join(map(re.escape, heads)) + ")")
+    tail = _body_tail(heads, reach)
     taken = ctx.org_spans
     for ps, pe in ctx.place_spans:
         m = tail.match(doc.text, pe)

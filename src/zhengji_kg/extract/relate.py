@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from itertools import combinations, pairwise
+from typing import Any
 
 from zhengji_kg.base.gazetteer import level_of
 from zhengji_kg.base.model import Document, Mention, Relation, Sentence
@@ -111,7 +112,7 @@ def paragraph_topics(
 ) -> dict[int, tuple[Sentence, Mention]]:
     """For each paragraph whose first sentence opens with a place, that place (the lowest of a chain);
     ``by_sent`` is ``mentions_by_sentence(doc, mentions)``."""
-    rules_p = [r for r in rules.relation_rules if r.get("scope") == "paragraph"]
+    rules_p = scoped(rules, "paragraph")
     out: dict[int, tuple[Sentence, Mention]] = {}
     seen: set[int] = set()
     for sent in doc.sentences:
@@ -141,9 +142,7 @@ def _paragraph_relations(
     if topic is None or topic[0].start == sent.start:
         return
     place = topic[1]
-    for rule in rules.relation_rules:
-        if rule.get("scope") != "paragraph":
-            continue
+    for rule in scoped(rules, "paragraph"):
         for s in ms:
             if s.type != rule["subject"] or not rule["_pattern"].search(abstract(sent, ms, s, None)):
                 continue
@@ -280,12 +279,12 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
     by_sent = mentions_by_sentence(doc, mentions)
     out = Proposals(by_sent)
     topics = paragraph_topics(doc, mentions, rules, by_sent)
-    pair_rules = [r for r in rules.relation_rules if r.get("scope") == GENERIC_SCOPES[0]]
-    home_rules = [r for r in rules.relation_rules if r.get("scope") == "document-place"]
+    home_rules = scoped(rules, "document-place")
     home = document_place(doc, mentions) if home_rules else None
-    near_rules = [r for r in rules.relation_rules if r.get("scope") == "nearby"]
+    near_rules = scoped(rules, "nearby")
     recent: list[tuple[Sentence, list[Mention]]] = []  # the sentences just before, in the same paragraph
-    name_rules = [r for r in rules.relation_rules if r.get("scope") == "name"]
+    name_rules = scoped(rules, "name")
+    sentence_rules = rules.derived("relate.sentence", _sentence_rules)
     named: dict[str, dict[str, Mention]] = {}  # object type → surface → its first mention, for names opening with it
     for m in mentions:
         forms = [m.surface]
@@ -321,14 +320,11 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
         of_type: dict[str, list[Mention]] = {}
         for m in ms:
             of_type.setdefault(m.type, []).append(m)
-        for rule in rules.relation_rules:
-            if rule.get("scope") and rule not in pair_rules:
-                continue
+        for rule, pred, pattern, pairs_only, proposes in sentence_rules:
             subs = of_type.get(rule["subject"], ())
             objs = of_type.get(rule["object"], ())
             if not subs or not objs:
                 continue
-            pred, pattern, pairs_only = rule["relation"], rule["_pattern"], rule.get("lexicon_pair")
             for s in subs:
                 for o in objs:
                     if s is o or s.key == o.key or (s.start < o.end and o.start < s.end):
@@ -338,14 +334,37 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
                     if not pattern.search(abstracts(s, o)):
                         continue
                     first, last = (s, o) if s.start < o.start else (o, s)
-                    out.add(s, o, pred, rule["id"], sent, (sent, first, last), rule in pair_rules)
-    adjacent_rules = [r for r in rules.relation_rules if r.get("scope") == "adjacent"]
+                    out.add(s, o, pred, rule["id"], sent, (sent, first, last), proposes)
+    adjacent_rules = scoped(rules, "adjacent")
     if adjacent_rules:
         _adjacent_relations(doc, by_sent, adjacent_rules, rules, out)
-    for rule in rules.relation_rules:
-        if rule.get("scope") == "document":
-            _issuer_relations(doc, mentions, by_sent, rule, rules, out)
+    for rule in scoped(rules, "document"):
+        _issuer_relations(doc, mentions, by_sent, rule, rules, out)
     return out
+
+
+def scoped(rules: RuleSet, scope: str) -> list[dict]:
+    """The relation rules of one ``scope``, in their order (read off the rules once per rule set)."""
+    by_scope = rules.derived("relate.scopes", _by_scope)
+    return by_scope.get(scope, [])
+
+
+def _by_scope(rules: RuleSet) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in rules.relation_rules:
+        out.setdefault(r.get("scope") or "", []).append(r)
+    return out
+
+
+def _sentence_rules(rules: RuleSet) -> list[tuple[dict, str, Any, Any, bool]]:
+    """The rules read over each sentence's (subject, object) pairs — those of no scope (stated forms) and
+    those of co-occurrence, which only propose —, each with its predicate, pattern, ``lexicon_pair`` and
+    whether it only proposes."""
+    return [
+        (r, r["relation"], r["_pattern"], r.get("lexicon_pair"), bool(r.get("scope")))
+        for r in rules.relation_rules
+        if not r.get("scope") or r.get("scope") == GENERIC_SCOPES[0]
+    ]
 
 
 def _adjacent_relations(
@@ -438,7 +457,9 @@ def _issuer_relations(
 ) -> None:
     """A rule of ``scope: document``: the bodies on lines of their own (``issuer_lines``) issued the
     regulation the document is — the key of its self-reference mentions."""
-    own_rules = {r["id"] for r in rules.mention_rules if r.get("kind") == SELF_REFERENCE_KIND}
+    own_rules = rules.derived(
+        "relate.own", lambda rs: {r["id"] for r in rs.mention_rules if r.get("kind") == SELF_REFERENCE_KIND}
+    )
     own = [m for m in mentions if m.rule in own_rules and m.type == rule["subject"]][:1]
     issued = rule.get("_issued")
     if issued is not None:  # what a notice issues: 现将《…》印发给你们, 关于印发《…》的通知

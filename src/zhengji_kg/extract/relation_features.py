@@ -32,11 +32,17 @@ def _dist(n: int) -> str:
     return "far"
 
 
+def _cues_and_scopes(rules: RuleSet) -> tuple[list[tuple[str, re.Pattern[str]]], dict[str, str]]:
+    """Each cue class as one pattern of its words (one search per class, not one per word), and each
+    relation rule's scope."""
+    cues = [(k, rx) for k, v in (rules.rules.get("cues") or {}).items() if (rx := alternation(frozenset(v or ())))]
+    return cues, {r["id"]: r.get("scope") or "pattern" for r in rules.relation_rules}
+
+
 def relation_features(doc: Document, props: Proposals, rules: RuleSet) -> list[tuple[str, ...]]:
     """The features of each proposal of ``props``, in its order."""
     # each cue class as one pattern of its words: one search per class, not one per word
-    cues = [(k, rx) for k, v in (rules.rules.get("cues") or {}).items() if (rx := alternation(frozenset(v or ())))]
-    scopes = {r["id"]: r.get("scope") or "pattern" for r in rules.relation_rules}
+    cues, scopes = rules.derived("relation_features.cues", _cues_and_scopes)
     first_line = doc.text.find("\n")
     first_line = len(doc.text) if first_line < 0 else first_line
     by_sent = props.by_sent  # each sentence's mentions, as the proposals were made among them
