@@ -3,7 +3,7 @@
 Most positions of a document cannot start a match of a pattern like the party-body one (an optional
 place of 2–8 characters, an optional level, then 委/政府/人大 …), yet ``re`` tries every one of them.
 When the parsed pattern shows that (a) every match holds one of a few plain words and (b) no match can
-cross a line break or depend on where the string starts or ends, ``finditer`` over just the lines that
+cross a line break or look past its line's end, ``finditer`` over just the lines that
 hold one of those words yields exactly the matches of ``finditer`` over the whole text. Patterns that
 do not pass both checks are run over the whole text, as before.
 
@@ -28,13 +28,13 @@ _NL = ord("\n")
 @lru_cache(maxsize=256)
 def line_anchors(pattern: re.Pattern[str]) -> tuple[str, ...]:
     """The words one of which every match holds, if the pattern can be run line by line; else ()."""
-    if pattern.flags & (re.DOTALL | re.MULTILINE | re.IGNORECASE | re.VERBOSE):
+    if pattern.flags & (re.DOTALL | re.IGNORECASE | re.VERBOSE):
         return ()
     try:
         tree = _parser.parse(pattern.pattern)
     except re.error:
         return ()
-    if not _within_line(tree):
+    if not _within_line(tree, bool(pattern.flags & re.MULTILINE)):
         return ()
     # the words ``necessary_words`` reads, the fewest of them: they are searched for as one alternation
     return _necessary(list(tree), fewest=True) or ()
@@ -62,13 +62,38 @@ def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
         done = end
 
 
+def remove(pattern: re.Pattern[str], text: str) -> tuple[str, int]:
+    """``pattern.subn("", text)``, searching only the lines that hold an anchor (``finditer``): a page's
+    reading aids or page markers are on a few of its lines, and the pattern no longer tries every position
+    of the others."""
+    if not line_anchors(pattern):
+        return pattern.subn("", text)
+    pieces: list[str] = []
+    pos = 0
+    for m in finditer(pattern, text):
+        pieces.append(text[pos : m.start()])
+        pos = m.end()
+    if not pieces:
+        return text, 0
+    pieces.append(text[pos:])
+    return "".join(pieces), len(pieces) - 1
+
+
 @lru_cache(maxsize=64)
 def _anchor_regex(anchors: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, anchors)))
 
 
-def _within_line(items) -> bool:
-    """No part of the pattern can match a line break, and nothing looks at the string's edges."""
+# edges a search over one line (``finditer(text, start, end)``) tells as the whole text does: ``^`` (the
+# string's start, or with MULTILINE a line's), ``\A``, word boundaries (a line break is no word character,
+# and neither is the end of a search). Not ``$`` without MULTILINE, nor ``\Z``: a line's end is not the text's.
+_SAME_EDGES = (c.AT_BEGINNING, c.AT_BEGINNING_STRING, c.AT_BOUNDARY, c.AT_NON_BOUNDARY)
+
+
+def _within_line(items, multiline: bool = False) -> bool:
+    """No part of the pattern can match a line break, and nothing looks past the end of its line or at the
+    text's end. (A search from ``start`` still sees the text before it — sre's looks behind and ``^`` read
+    the whole string —, so a look behind may read anything; ``end`` cuts the text short for a look ahead.)"""
     for op, av in items:
         if op is c.LITERAL:
             ok = av != _NL
@@ -77,14 +102,17 @@ def _within_line(items) -> bool:
         elif op is c.IN:
             ok = _set_excludes_newline(av)
         elif op is c.SUBPATTERN:
-            ok = not av[1] and not av[2] and _within_line(av[3])
+            ok = not av[1] and not av[2] and _within_line(av[3], multiline)
         elif op is c.BRANCH:
-            ok = all(_within_line(b) for b in av[1])
+            ok = all(_within_line(b, multiline) for b in av[1])
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            ok = _within_line(av[2])
+            ok = _within_line(av[2], multiline)
         elif op in (c.ASSERT, c.ASSERT_NOT):
-            ok = _within_line(av[1])  # a look that cannot see a line break sees the same at a line's end
-        else:  # anchors (^ $ \A \Z \b), backreferences, conditionals, atomic groups …: not analysed
+            # behind: the whole text's; ahead: one that cannot see a line break sees the same at a line's end
+            ok = av[0] < 0 or _within_line(av[1], multiline)
+        elif op is c.AT:
+            ok = av in _SAME_EDGES or (multiline and av is c.AT_END)
+        else:  # backreferences, conditionals, atomic groups …: not analysed
             ok = False
         if not ok:
             return False
@@ -92,8 +120,8 @@ def _within_line(items) -> bool:
 
 
 def _set_excludes_newline(items) -> bool:
-    if any(op is c.NEGATE for op, _ in items):
-        return False
+    if items and items[0][0] is c.NEGATE:  # [^…\n]: what it leaves out must hold the line break
+        return _set_holds_newline(items[1:])
     for op, av in items:
         if op is c.LITERAL and av == _NL:
             return False
@@ -104,6 +132,18 @@ def _set_excludes_newline(items) -> bool:
         if op not in (c.LITERAL, c.RANGE, c.CATEGORY):
             return False
     return True
+
+
+def _set_holds_newline(items) -> bool:
+    """Whether the (positive) set items surely hold the line break; False where unsure."""
+    for op, av in items:
+        if op is c.LITERAL and av == _NL:
+            return True
+        if op is c.RANGE and av[0] <= _NL <= av[1]:
+            return True
+        if op is c.CATEGORY and av in (c.CATEGORY_SPACE, c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD):
+            return True
+    return False
 
 
 @lru_cache(maxsize=256)

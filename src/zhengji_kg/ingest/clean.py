@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from zhengji_kg.base.iri import URL_PATTERN
-from zhengji_kg.base.linescan import Screen
+from zhengji_kg.base.linescan import Screen, remove
 from zhengji_kg.base.matcher import Matcher
 from zhengji_kg.base.resources import load_yaml, ontology_path
 from zhengji_kg.base.rules import load_rules
@@ -147,7 +147,7 @@ def clean_text(
         meta["date_basis"], meta["date"] = _document_date(dates)
     for _, rx in bp.drop_inline:
         if rx in live:
-            text, cut = rx.subn("", text)  # spans of pure furniture (page markers, share notes): no content inside
+            text, cut = remove(rx, text)  # spans of pure furniture (page markers, share notes): no content inside
             if cut:  # what is left around a cut can join into a new match of any pattern
                 live = bp.screen.live(text)
     drop_lines = [(rid, rx) for rid, rx in bp.drop_lines if rx in live]
