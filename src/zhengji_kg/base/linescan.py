@@ -51,15 +51,16 @@ def finditer(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     if not anchors:
         yield from pattern.finditer(text)
         return
-    done = -1
-    for hit in _anchor_regex(anchors).finditer(text):
-        if hit.start() < done:
-            continue  # on a line already searched
+    find = _anchor_regex(anchors).search
+    hit = find(text)
+    while hit is not None:
         start = text.rfind("\n", 0, hit.start()) + 1
         end = text.find("\n", hit.end())
-        end = len(text) if end < 0 else end
+        if end < 0:
+            yield from pattern.finditer(text, start)
+            return
         yield from pattern.finditer(text, start, end)
-        done = end
+        hit = find(text, end)  # the next line holding an anchor (an anchor holds no line break)
 
 
 def remove(pattern: re.Pattern[str], text: str) -> tuple[str, int]:
