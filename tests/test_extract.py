@@ -356,3 +356,30 @@ def test_a_citys_short_form_before_its_own_division(run) -> None:
     assert keys(run("江苏南通崇川区推行“擂台比武”实践锻炼机制。"), "place") == ["南通市", "南通市崇川区", "江苏省"]
     assert keys(run("南通的干部都很能干。"), "place") == []
     assert keys(run("嘉兴南湖区建立干部实绩档案。"), "place") == ["嘉兴市", "嘉兴市南湖区"]
+
+
+def test_names_beside_names_and_quotations(run) -> None:
+    # a name with a head of its own left of 与 is a name of its own, not a shared left part
+    doc = run("下一步将把干部实绩档案与干部考核评价机制衔接起来。")
+    assert keys(doc, "mechanism") == ["干部实绩档案", "干部考核评价机制"]
+    # a verb of setting up right before a quoted name takes the name; another verb may be the name's own
+    assert keys(run("镇里则试行“一线工作法”，要求干部每周驻村。"), "mechanism") == ["一线工作法"]
+    assert keys(run("全县推行作风检视“红+黄”两清单。"), "mechanism") == ["作风检视红+黄两清单"]
+    # how often is no part of a name
+    assert keys(run("各单位每季度重点工作纪实台账由专人管理。"), "mechanism") == ["重点工作纪实台账"]
+
+
+def test_places_after_their_parent(run) -> None:
+    # right after its county or district a town may be named with common words; a town and its village
+    # written as one run are two places; a common word of the dictionary is no place however placed
+    assert "吴兴区织里镇" in keys(run("湖州市吴兴区织里镇推行积分制。"), "place")
+    doc = run("桐乡市大麻镇海华村推出议事会。")
+    assert {"桐乡市大麻镇", "桐乡市大麻镇海华村"} <= set(keys(doc, "place"))
+    assert [m.surface for m in doc.mentions if m.type == "place" and m.rule == "place.local"] == ["大麻镇", "海华村"]
+    assert keys(run("北京市大兴区新农村建设加快。"), "place") == ["北京市", "北京市大兴区"]
+    assert "布尔陶亥苏木" in keys(run("在布尔陶亥苏木，干部下沉一线。"), "place")
+
+
+def test_township_bodies(run) -> None:
+    assert keys(run("会议由镇党委召集，区委考核办列席。"), "organization") == ["区委考核办", "镇党委"]
+    assert keys(run("由乡镇纪委、村务监督委员会共同见证。"), "organization") == []

@@ -212,7 +212,7 @@ def _boilerplate_examples() -> list[tuple[str, str, str]]:
 
     data = load_yaml(ontology_path("boilerplate.yaml").read_text(encoding="utf-8"))
     out = []
-    for section in ("drop_lines", "drop_inline", "metadata"):
+    for section in ("drop_lines", "drop_inline", "metadata", "drop_lists"):
         for item in data.get(section) or []:
             out += [(item["id"], text, after) for text, after in item.get("examples") or []]
             out += [(item["id"], text, text) for text in item.get("unchanged") or []]

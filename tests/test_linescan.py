@@ -48,7 +48,7 @@ RUN_WHOLE = 8  # the first eight of TRICKY
 TEXT = st.text(
     alphabet=st.sampled_from(
         list("市委省县政府人大书记党中共我本该某XX两三个意识关于的意见印发通知精神āǒa()（）【】\n，。 ")
-    ),  # noqa: E501
+    ),
     max_size=80,
 )
 

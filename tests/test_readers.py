@@ -203,7 +203,8 @@ def test_page_that_declares_the_wrong_charset_is_read_and_noted() -> None:
 def test_page_without_main_text_is_read_whole_and_noted() -> None:
     doc = doc_of("list.html", makedocs.news_page("utf-8", article=False))
     assert any("no main text" in n for n in doc.notes)
-    assert "泉州市上线干部考核数据平台" in doc.text
+    assert "三明：用干部实绩档案引导干部创实绩" in doc.text and "福州" in doc.text  # the page, nav and all
+    assert "泉州市上线干部考核数据平台" not in doc.text  # but a list of links under its header is still furniture
 
 
 # ---------------------------------------------------------------- other formats

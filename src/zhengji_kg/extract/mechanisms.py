@@ -97,6 +97,7 @@ def _walk_left(
     """Return (name start offset in sentence, index of the token that stopped the walk)."""
     w = ctx.rules.words
     stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
+    setting_up = w.get("establish_cues", frozenset())
     prefixes = tuple(w.get("stop_prefixes", ()))
     openers = w.get("clause_verbs", ())
     start = toks[idx + 1][1] if idx + 1 < len(toks) else len(sent.text)
@@ -110,11 +111,15 @@ def _walk_left(
             break
         if word in ("”", '"') and not in_quote:
             in_quote = True
-        elif word in ("“",) and in_quote:
+        elif word in ("“",) and (in_quote or collected):
             in_quote = False
             start = s
             i -= 1
             collected += 1
+            # a quotation is a name's own unit: a verb of setting up or an adverb right before it acts on the name
+            # (试行“一线工作法”), where another verb may be the name's own (政绩观检视“正面+负面”两清单)
+            if i >= 0 and (toks[i][0] in setting_up or word_tag(toks[i][0]).startswith("d")):
+                break
             continue
         if in_quote:
             if word in "。！？\n":
@@ -273,7 +278,9 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
                 # (a meeting of the arrangement, …机制会议, still names it)
                 ok = False  # 制度刚性, 队伍建设: the head modifies a following noun; no name ends here
             right_single = stop_i + 1 < len(local) and local[stop_i + 1][2] == hs and len(local[stop_i + 1][0]) <= 2
-            if stop_word in ("和", "与") and stop_i > 0 and right_single and label not in generic:
+            # (a name with a head of its own left of 和 is a name of its own: 潜绩档案与干部考核评价机制 are two)
+            left_named = stop_i > 0 and sent.text[: local[stop_i][1]].endswith(heads)
+            if stop_word in ("和", "与") and stop_i > 0 and right_single and label not in generic and not left_named:
                 # a single word right of 和 shares the left part: 干部担当作为激励和保护机制 is one name
                 name_start, stop_i = _walk_left(sent, local, stop_i - 1, ctx)
                 label = clean_label(sent.text[name_start:he])

@@ -249,8 +249,8 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 w, s, _e = toks[i]
                 if not _HAN_WORD.fullmatch(w) or us - s > max_chars:
                     break
-                if i < j and any(ps <= sent.start + s < pe for ps, pe in places):
-                    break  # a place found before (红安县|城关镇) is the parent, not part of the name
+                if i < j and (any(ps <= sent.start + s < pe for ps, pe in places) or sent.start + _e in local):
+                    break  # a place found before (红安县|城关镇, 沙圪堵镇|柳树湾村) is the parent, not part of the name
                 tag = word_tag(w)
                 if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")):
                     break
@@ -270,7 +270,15 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 and text[toks[j][1] : us] in _LEVEL_CHARS
                 and any(pe == sent.start + toks[first][1] and ps < pe for ps, pe in places)
             )
-            first = first if under else _proper_opening(toks, first, j, us, ue)
+            # written right after the place it lies in (吴江区|平望镇, 马牧池乡|常山庄村), a name may open with a common
+            # word: the parent says it is one — unless the name is one common word of the dictionary (新农村)
+            opening = sent.start + toks[first][1]
+            after_parent = (
+                first < j
+                and (opening in local or any(pe == opening for _ps, pe in places))
+                and word_tag(text[toks[first][1] : ue]) == ""
+            )
+            first = first if under or after_parent else _proper_opening(toks, first, j, us, ue)
             if first is None:
                 continue
             stem = text[toks[first][1] : us]
@@ -281,15 +289,30 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             if name in generic or name[: len(name) - (ue - us)] in generic:
                 continue
             a, b = sent.start + start, sent.start + ue
-            # a place ending right before it (红安县|城关镇, 城关镇|张家畈村) is its parent: the key is the full
-            # name, the mention covers its own words (the parent keeps its own mention)
-            parent = local.get(a) or next((doc.text[ps:pe] for ps, pe in places if pe == a), None)
-            key = parent + name if parent else name
-            local[b] = key
-            yield Mention(type="place", surface=name, key=key, start=a, end=b, rule=rule["id"], aliases=(name,))
+            # a town and the village in it written as one run, which jieba cut across the town's unit
+            # (大麻|镇海|华村): two places, the town the village's parent
+            inner = _TOWN_UNIT.search(name, 2, len(name) - (ue - us) - 2)
+            if inner is not None:
+                town = name[: inner.end()]
+                yield from _local_place(doc, rule, local, places, a, a + len(town), town)
+                a, name = a + len(town), name[len(town) :]
+            yield from _local_place(doc, rule, local, places, a, b, name)
+
+
+def _local_place(
+    doc: Document, rule: dict, local: dict[int, str], places: list[tuple[int, int]], a: int, b: int, name: str
+) -> Iterator[Mention]:
+    """The mention of a local place at ``a``–``b``. A place ending right before it (红安县|城关镇,
+    城关镇|张家畈村) is its parent: the key is the full name, the mention covers its own words (the parent
+    keeps its own mention)."""
+    parent = local.get(a) or next((doc.text[ps:pe] for ps, pe in places if pe == a), None)
+    key = parent + name if parent else name
+    local[b] = key
+    yield Mention(type="place", surface=name, key=key, start=a, end=b, rule=rule["id"], aliases=(name,))
 
 
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
+_TOWN_UNIT = re.compile("镇|乡|街道|苏木")  # a town's unit inside a name: after two characters, before two
 _LEVEL_CHARS = frozenset("省市县区州旗盟")
 _PROPER = ("ns", "nr", "nz")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -27,11 +27,13 @@ class Boilerplate:
     always: frozenset[str] = frozenset()  # ids of drop_lines that go even when a line holds a lexicon term
     # where a metadata pattern's date comes from (byline, signature): a source's zj:dateBasis
     basis: tuple[tuple[str, str], ...] = ()
+    # headers of lists of links (相关链接：): the header and the list's lines after it go (``clean_text``)
+    drop_lists: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
 
     @cached_property
     def screen(self) -> Screen:
         """Which of the patterns may match in a text (see ``clean_text``)."""
-        return Screen(rx for _, rx in self.drop_lines + self.drop_inline + self.metadata)
+        return Screen(rx for _, rx in self.drop_lines + self.drop_inline + self.metadata + self.drop_lists)
 
 
 @lru_cache(maxsize=4)
@@ -42,7 +44,7 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
     out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     always = set()
     basis = []
-    for section in ("drop_lines", "drop_inline", "metadata"):
+    for section in ("drop_lines", "drop_inline", "metadata", "drop_lists"):
         compiled = []
         for item in data.get(section, []) or []:
             try:
@@ -54,7 +56,9 @@ def load_boilerplate(path: str | None = None) -> Boilerplate:
             if item.get("basis"):
                 basis.append((item["id"], str(item["basis"])))
         out[section] = compiled
-    return Boilerplate(out["drop_lines"], out["drop_inline"], out["metadata"], frozenset(always), tuple(basis))
+    return Boilerplate(
+        out["drop_lines"], out["drop_inline"], out["metadata"], frozenset(always), tuple(basis), out["drop_lists"]
+    )
 
 
 _TERMINAL = "。！？!?；;：:”」』）)…"
@@ -152,11 +156,19 @@ def clean_text(
                 live = bp.screen.live(text)
     drop_lines = [(rid, rx) for rid, rx in bp.drop_lines if rx in live]
     metadata = [rx for _, rx in bp.metadata if rx in live]
+    list_headers = [rx for _, rx in bp.drop_lists if rx in live]
+    in_list = False  # under a header of a list of links, whose short lines are its items
     lines = []
     for line in text.split("\n"):
         stripped = line.strip()
         if not stripped:
             continue
+        if list_headers and any(rx.search(stripped) for rx in list_headers):
+            in_list = True
+            continue
+        if in_list and _LIST_ITEM.match(stripped):
+            continue
+        in_list = False
         hits = {rid for rid, rx in drop_lines if rx.search(stripped)}
         if hits & bp.always:
             continue
@@ -185,6 +197,8 @@ def _document_date(dates: list[tuple[str, int, str]]) -> tuple[str, str]:
     return basis, value
 
 
+# a line of a list of links: a bulleted item, or a headline — short, with no sentence ending inside it
+_LIST_ITEM = re.compile(r"[·•▪■□◆◇●○\-*]|[^。！？；;!?]{2,40}$")
 _CONTENT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")  # a line without any is punctuation or rule
 
 
