@@ -18,6 +18,7 @@ from zhengji_kg.base.linescan import (
     may_match,
     necessary_words,
     remove,
+    words_needed,
 )
 from zhengji_kg.base.rules import load_rules
 from zhengji_kg.ingest import load_boilerplate
@@ -151,3 +152,20 @@ def test_tail_lists_the_offices_of_its_pattern() -> None:
     for rule in TAILED:
         office = re.search(r"\(\?P<office>([^)]*)\)", rule["pattern"])
         assert office is None or office.group(1) in rule["tail"], rule["id"]
+
+
+RELATION_PATTERNS = [r["_pattern"] for r in load_rules().relation_rules if r["_pattern"].pattern]
+MARKS = "\ue000\ue001\ue002\ue003\ue004\ue005"
+
+
+@pytest.mark.parametrize("pattern", RELATION_PATTERNS, ids=lambda p: p.pattern[:30])
+@given(data=st.data())
+def test_a_marked_sentence_a_relation_rule_matches_holds_a_word_it_needs(
+    pattern: re.Pattern[str], data: st.DataObject
+) -> None:
+    """``words_needed``: no word holds a mark, and a text the pattern matches holds one of the words — so a
+    sentence without any of them is skipped for the rule (``relate``)."""
+    words = words_needed(pattern, MARKS)
+    assert not any(m in w for w in words for m in MARKS)
+    text = data.draw(st.from_regex(pattern), label="text")
+    assert not words or any(w in text for w in words)

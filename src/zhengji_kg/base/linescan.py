@@ -163,6 +163,20 @@ def necessary_words(pattern: re.Pattern[str]) -> tuple[str, ...]:
     return _necessary(list(tree)) or ()
 
 
+@lru_cache(maxsize=512)
+def words_needed(pattern: re.Pattern[str], marks: str) -> tuple[str, ...]:
+    """``necessary_words``, for a pattern over a text in which the characters of ``marks`` stand for things
+    (a relation rule's {S}, {O}, {M} … over a sentence whose mentions are replaced by them): no word holds
+    a mark, so every word found is one the plain text must hold where the pattern matches its marked copy."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return ()
+    try:
+        tree = _parser.parse(pattern.pattern)
+    except re.error:
+        return ()
+    return _necessary(list(tree), ignore=frozenset(map(ord, marks))) or ()
+
+
 def may_match(pattern: re.Pattern[str], text: str) -> bool:
     """False only if no part of ``text`` (no line, no slice of it) can hold a match of ``pattern``."""
     words = necessary_words(pattern)
@@ -183,7 +197,7 @@ class Screen:
         return {p for p, ws in self._words.items() if not ws or not found.isdisjoint(ws)}
 
 
-def _necessary(items, fewest: bool = False) -> tuple[str, ...] | None:
+def _necessary(items, fewest: bool = False, ignore: frozenset[int] = frozenset()) -> tuple[str, ...] | None:
     """For a sequence: the most selective of the word sets its parts require (a run of plain characters is
     one word; a group, an alternation whose every branch requires words, a repeat done at least once) —
     with ``fewest``, the set of fewest words (a regular expression finds ten characters faster than
@@ -191,7 +205,7 @@ def _necessary(items, fewest: bool = False) -> tuple[str, ...] | None:
     found: list[tuple[str, ...]] = []
     run: list[str] = []
     for op, av in [*items, (None, None)]:
-        if op is c.LITERAL:
+        if op is c.LITERAL and av not in ignore:
             run.append(chr(av))
             continue
         if run:
@@ -200,15 +214,15 @@ def _necessary(items, fewest: bool = False) -> tuple[str, ...] | None:
         if op is None:
             break
         ws: tuple[str, ...] | None = None
-        if op is c.IN and av and all(o is c.LITERAL for o, _ in av):
+        if op is c.IN and av and all(o is c.LITERAL and a not in ignore for o, a in av):
             ws = tuple(chr(a) for _, a in av)
         elif op is c.BRANCH:
-            each = [_necessary(list(b), fewest) for b in av[1]]
+            each = [_necessary(list(b), fewest, ignore) for b in av[1]]
             ws = tuple(dict.fromkeys(w for e in each for w in e)) if all(each) else None  # type: ignore[union-attr]
         elif op is c.SUBPATTERN and not av[1] and not av[2]:
-            ws = _necessary(list(av[3]), fewest)
+            ws = _necessary(list(av[3]), fewest, ignore)
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            ws = _necessary(list(av[2]), fewest)
+            ws = _necessary(list(av[2]), fewest, ignore)
         # anything else (., classes, anchors, looks, backreferences …) requires no word of its own
         if ws:
             found.append(ws)

@@ -15,6 +15,8 @@ from itertools import combinations, pairwise
 from typing import Any
 
 from zhengji_kg.base.gazetteer import level_of
+from zhengji_kg.base.linescan import words_needed
+from zhengji_kg.base.matcher import Matcher
 from zhengji_kg.base.model import Document, Mention, Relation, Sentence
 from zhengji_kg.base.rules import PLACEHOLDERS, TYPE_MARK, RuleSet
 from zhengji_kg.base.weights import Weights
@@ -284,7 +286,7 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
     near_rules = scoped(rules, "nearby")
     recent: list[tuple[Sentence, list[Mention]]] = []  # the sentences just before, in the same paragraph
     name_rules = scoped(rules, "name")
-    sentence_rules = rules.derived("relate.sentence", _sentence_rules)
+    sentence_rules, cue_words = rules.derived("relate.sentence", _sentence_rules)
     named: dict[str, dict[str, Mention]] = {}  # object type → surface → its first mention, for names opening with it
     for m in mentions:
         forms = [m.surface]
@@ -320,7 +322,10 @@ def relation_candidates(doc: Document, rules: RuleSet) -> Proposals:
         of_type: dict[str, list[Mention]] = {}
         for m in ms:
             of_type.setdefault(m.type, []).append(m)
-        for rule, pred, pattern, pairs_only, proposes in sentence_rules:
+        held = {w for _s, _e, w, _v in cue_words.find(sent.text)}
+        for rule, pred, pattern, pairs_only, proposes, needed in sentence_rules:
+            if needed and held.isdisjoint(needed):
+                continue  # a word every match of the pattern holds is not in the sentence
             subs = of_type.get(rule["subject"], ())
             objs = of_type.get(rule["object"], ())
             if not subs or not objs:
@@ -356,15 +361,19 @@ def _by_scope(rules: RuleSet) -> dict[str, list[dict]]:
     return out
 
 
-def _sentence_rules(rules: RuleSet) -> list[tuple[dict, str, Any, Any, bool]]:
+def _sentence_rules(rules: RuleSet) -> tuple[list[tuple[dict, str, Any, Any, bool, frozenset[str]]], Matcher]:
     """The rules read over each sentence's (subject, object) pairs — those of no scope (stated forms) and
-    those of co-occurrence, which only propose —, each with its predicate, pattern, ``lexicon_pair`` and
-    whether it only proposes."""
-    return [
-        (r, r["relation"], r["_pattern"], r.get("lexicon_pair"), bool(r.get("scope")))
-        for r in rules.relation_rules
-        if not r.get("scope") or r.get("scope") == GENERIC_SCOPES[0]
-    ]
+    those of co-occurrence, which only propose —, each with its predicate, pattern, ``lexicon_pair``,
+    whether it only proposes, and the words one of which a sentence must hold for its pattern to match
+    (``linescan.words_needed``: a sentence without 建立, 出台 … tries no pair under a rule that needs one);
+    and the automaton that finds those words in a sentence."""
+    marks = "".join(PLACEHOLDERS.values())
+    out = []
+    for r in rules.relation_rules:
+        if not r.get("scope") or r.get("scope") == GENERIC_SCOPES[0]:
+            needed = frozenset(words_needed(r["_pattern"], marks)) if r["_pattern"].pattern else frozenset()
+            out.append((r, r["relation"], r["_pattern"], r.get("lexicon_pair"), bool(r.get("scope")), needed))
+    return out, Matcher({w: None for *_r, needed in out for w in needed})
 
 
 def _adjacent_relations(
