@@ -365,8 +365,8 @@ def test_names_beside_names_and_quotations(run) -> None:
     # a verb of setting up right before a quoted name takes the name; another verb may be the name's own
     assert keys(run("镇里则试行“一线工作法”，要求干部每周驻村。"), "mechanism") == ["一线工作法"]
     assert keys(run("全县推行作风检视“红+黄”两清单。"), "mechanism") == ["作风检视红+黄两清单"]
-    # how often is no part of a name
-    assert keys(run("各单位每季度重点工作纪实台账由专人管理。"), "mechanism") == ["重点工作纪实台账"]
+    # a name may say how often (每日一评机制)
+    assert keys(run("县里建立了每日一评机制。"), "mechanism") == ["每日一评机制"]
 
 
 def test_places_after_their_parent(run) -> None:
@@ -377,7 +377,13 @@ def test_places_after_their_parent(run) -> None:
     assert {"桐乡市大麻镇", "桐乡市大麻镇海华村"} <= set(keys(doc, "place"))
     assert [m.surface for m in doc.mentions if m.type == "place" and m.rule == "place.local"] == ["大麻镇", "海华村"]
     assert keys(run("北京市大兴区新农村建设加快。"), "place") == ["北京市", "北京市大兴区"]
+    for common in ("安吉县特色小镇建设成效明显。", "安吉县重点镇和中心村先行先试。", "安吉县部分村还没有建立制度。"):
+        assert keys(run(common), "place") == ["湖州市安吉县"], common
     assert "布尔陶亥苏木" in keys(run("在布尔陶亥苏木，干部下沉一线。"), "place")
+    # the same name alone elsewhere in the document is that place; alone everywhere, it is none
+    doc = run("桐庐县分水镇创新推出积分制。分水镇还率先试点，效果明显。")
+    assert [(m.surface, m.key) for m in doc.mentions if m.rule == "place.local"] == [("分水镇", "桐庐县分水镇")] * 2
+    assert keys(run("示范镇还将推行清单。特色小镇建设加快。"), "place") == []
 
 
 def test_township_bodies(run) -> None:

@@ -33,6 +33,10 @@ TRICKY = [
     re.compile(r"市委(?=\n)"),  # a look ahead that sees the line break
     re.compile(r"市委(?![^书])"),  # … and one that sees it by a negated set
     re.compile(r"(市|县)?委?"),  # can match empty: no anchors
+    # a look behind that holds a look ahead or the text's end reads at or past its position
+    re.compile(r"(?<=市(?=委\n))委"),
+    re.compile(r"市委(?<=委$)"),
+    re.compile(r"市委(?<=委(?=[^x]))"),
     # run per line, the same matches:
     re.compile(r"市.委"),  # "." stops at a line break
     re.compile(r"(?<![省])市委(?!书记)"),
@@ -45,7 +49,7 @@ TRICKY = [
     re.compile(r"市[^党\n]委"),  # a negated set that leaves the line break out
     re.compile(r"市委(?:(?![省市])|(?=书记))"),
 ]
-RUN_WHOLE = 8  # the first eight of TRICKY
+RUN_WHOLE = 11  # the first eleven of TRICKY
 TEXT = st.text(
     alphabet=st.sampled_from(
         list("市委省县政府人大书记党中共我本该某XX两三个意识关于的意见印发通知精神āǒa()（）【】\n，。 ")
@@ -90,7 +94,8 @@ UNSURE = [
 ]
 ALL = (
     RULE_PATTERNS
-    + [p for p in TRICKY if "\\b" not in p.pattern.lower()]  # (hypothesis writes no text for \b … \B)
+    # (hypothesis writes no text for \b … \B, nor for a look behind holding a look ahead or $)
+    + [p for p in TRICKY if "\\b" not in p.pattern.lower() and not re.search(r"\(\?<=[^)]*(\(\?=|\$)", p.pattern)]
     + BOILERPLATE_PATTERNS
     + UNSURE
     + [

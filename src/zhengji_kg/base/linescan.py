@@ -91,26 +91,29 @@ def _anchor_regex(anchors: tuple[str, ...]) -> re.Pattern[str]:
 _SAME_EDGES = (c.AT_BEGINNING, c.AT_BEGINNING_STRING, c.AT_BOUNDARY, c.AT_NON_BOUNDARY)
 
 
-def _within_line(items, multiline: bool = False) -> bool:
+def _within_line(items, multiline: bool = False, behind: bool = False) -> bool:
     """No part of the pattern can match a line break, and nothing looks past the end of its line or at the
     text's end. (A search from ``start`` still sees the text before it — sre's looks behind and ``^`` read
-    the whole string —, so a look behind may read anything; ``end`` cuts the text short for a look ahead.)"""
+    the whole string —, so a look behind may read anything (``behind``: the body of one) but what lies at or
+    past the search's position: a look ahead, or the text's end; ``end`` cuts the text short for those.)"""
     for op, av in items:
-        if op is c.LITERAL:
+        if behind and op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
+            ok = True
+        elif op is c.LITERAL:
             ok = av != _NL
         elif op is c.ANY:
             ok = True  # "." stops at a line break without DOTALL
         elif op is c.IN:
             ok = _set_excludes_newline(av)
         elif op is c.SUBPATTERN:
-            ok = not av[1] and not av[2] and _within_line(av[3], multiline)
+            ok = not av[1] and not av[2] and _within_line(av[3], multiline, behind)
         elif op is c.BRANCH:
-            ok = all(_within_line(b, multiline) for b in av[1])
+            ok = all(_within_line(b, multiline, behind) for b in av[1])
         elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            ok = _within_line(av[2], multiline)
+            ok = _within_line(av[2], multiline, behind)
         elif op in (c.ASSERT, c.ASSERT_NOT):
             # behind: the whole text's; ahead: one that cannot see a line break sees the same at a line's end
-            ok = av[0] < 0 or _within_line(av[1], multiline)
+            ok = _within_line(av[1], multiline, True) if av[0] < 0 else not behind and _within_line(av[1], multiline)
         elif op is c.AT:
             ok = av in _SAME_EDGES or (multiline and av is c.AT_END)
         else:  # backreferences, conditionals, atomic groups …: not analysed
@@ -121,18 +124,11 @@ def _within_line(items, multiline: bool = False) -> bool:
 
 
 def _set_excludes_newline(items) -> bool:
+    """Whether a character set surely leaves out the line break: ``[^…\n]``, or a set of characters, ranges and
+    classes none of which holds it."""
     if items and items[0][0] is c.NEGATE:  # [^…\n]: what it leaves out must hold the line break
         return _set_holds_newline(items[1:])
-    for op, av in items:
-        if op is c.LITERAL and av == _NL:
-            return False
-        if op is c.RANGE and av[0] <= _NL <= av[1]:
-            return False
-        if op is c.CATEGORY and av in (c.CATEGORY_SPACE, c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD):
-            return False
-        if op not in (c.LITERAL, c.RANGE, c.CATEGORY):
-            return False
-    return True
+    return all(op in (c.LITERAL, c.RANGE, c.CATEGORY) for op, _ in items) and not _set_holds_newline(items)
 
 
 def _set_holds_newline(items) -> bool:
@@ -147,20 +143,13 @@ def _set_holds_newline(items) -> bool:
     return False
 
 
-@lru_cache(maxsize=256)
 def necessary_words(pattern: re.Pattern[str]) -> tuple[str, ...]:
     """Words one of which every match of ``pattern`` holds, read from the parsed pattern; () if it shows none.
 
     The words may come from anywhere in the pattern — after an optional part, in each branch of an
     alternation; ``line_anchors`` gives the same words for the patterns it lets run line by line.
     """
-    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
-        return ()
-    try:
-        tree = _parser.parse(pattern.pattern)
-    except re.error:
-        return ()
-    return _necessary(list(tree)) or ()
+    return words_needed(pattern, "")
 
 
 @lru_cache(maxsize=512)

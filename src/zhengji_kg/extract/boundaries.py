@@ -23,8 +23,6 @@ def opens_wrongly(word: str, triggers: frozenset[str]) -> bool:
     """Whether a name may not start with ``word``: its class is one of ``NOT_OPENING`` (jieba's tag
     table), or it is a verb of setting up (the rules' ``triggers``)."""
     tag = word_tag(word)
-    if word[0] == "每" and tag in ("l", "r"):  # 每季度, 每月: how often, not what (每季度|填报…台账)
-        return True
     return word in triggers or (bool(tag) and tag[0] in NOT_OPENING and not tag.startswith("nr"))
 
 

@@ -226,6 +226,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     generic = frozenset(rule.get("generic") or ())
     places = ctx.place_spans
     local: dict[int, str] = {}  # end → full name of the local places found so far
+    alone: list[tuple[int, int]] = []  # spans of names of common words with no parent before them
     for sent in doc.sentences:
         text = sent.text
         for m in rx.finditer(text):
@@ -270,20 +271,26 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 and text[toks[j][1] : us] in _LEVEL_CHARS
                 and any(pe == sent.start + toks[first][1] and ps < pe for ps, pe in places)
             )
-            # written right after the place it lies in (吴江区|平望镇, 马牧池乡|常山庄村), a name may open with a common
-            # word: the parent says it is one — unless the name is one common word of the dictionary (新农村)
+            # written right after the place it lies in (吴兴区|织里镇, 桐庐县|分水镇), a name may open with a common
+            # word: the parent says it is one — unless the name is one common word of the dictionary (新农村), or a
+            # kind of settlement the rule calls generic (重点镇, 特色小镇, 部分村)
             opening = sent.start + toks[first][1]
             after_parent = (
                 first < j
                 and (opening in local or any(pe == opening for _ps, pe in places))
                 and word_tag(text[toks[first][1] : ue]) == ""
             )
+            walked = first
             first = first if under or after_parent else _proper_opening(toks, first, j, us, ue)
-            if first is None:
+            if first is None or us - toks[first][1] < 2:
+                # a name of common words standing alone: a place only if the document names it after its parent
+                # elsewhere (海盐县天子湖镇 … 天子湖镇率先试点) — settled once every sentence is read
+                if us - toks[walked][1] >= 2 and word_tag(text[toks[walked][1] : ue]) == "":
+                    alone.append((sent.start + toks[walked][1], sent.start + ue))
                 continue
             stem = text[toks[first][1] : us]
-            if len(stem) < 2 or (stem[-1] in _LEVEL_CHARS and not under):
-                continue  # 包村, 驻村: one character is no name; 普洱市|镇: a city's name and a unit is none
+            if stem[-1] in _LEVEL_CHARS and not under:
+                continue  # 普洱市|镇: a city's name and a unit is none (包村, 驻村: one character is no name, above)
             start = toks[first][1]
             name = text[start:ue]
             if name in generic or name[: len(name) - (ue - us)] in generic:
@@ -297,6 +304,20 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 yield from _local_place(doc, rule, local, places, a, a + len(town), town)
                 a, name = a + len(town), name[len(town) :]
             yield from _local_place(doc, rule, local, places, a, b, name)
+    yield from _named_again(doc, rule, local, alone)
+
+
+def _named_again(doc: Document, rule: dict, local: dict[int, str], alone: list[tuple[int, int]]) -> Iterator[Mention]:
+    """The names of ``alone`` that the document also writes after their parent, as that place (its key)."""
+    if not alone or not local:
+        return
+    full = set(local.values())
+    for a, b in alone:
+        name = doc.text[a:b]
+        keys = {k for k in full if k.endswith(name) and len(k) > len(name)}
+        if len(keys) == 1 and b not in local:
+            (key,) = keys
+            yield Mention(type="place", surface=name, key=key, start=a, end=b, rule=rule["id"], aliases=(name,))
 
 
 def _local_place(

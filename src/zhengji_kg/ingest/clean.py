@@ -157,18 +157,16 @@ def clean_text(
     drop_lines = [(rid, rx) for rid, rx in bp.drop_lines if rx in live]
     metadata = [rx for _, rx in bp.metadata if rx in live]
     list_headers = [rx for _, rx in bp.drop_lists if rx in live]
-    in_list = False  # under a header of a list of links, whose short lines are its items
+    raw_lines = text.split("\n")
+    def dropped(line: str) -> bool:  # a line the loop below removes as furniture (a footer's)
+        return any(rx.search(line) for _, rx in drop_lines) and not keep(line.strip())
+
+    tail = _links_at_end(raw_lines, list_headers, dropped) if list_headers else len(raw_lines)
     lines = []
-    for line in text.split("\n"):
+    for line in raw_lines[:tail]:
         stripped = line.strip()
         if not stripped:
             continue
-        if list_headers and any(rx.search(stripped) for rx in list_headers):
-            in_list = True
-            continue
-        if in_list and _LIST_ITEM.match(stripped):
-            continue
-        in_list = False
         hits = {rid for rid, rx in drop_lines if rx.search(stripped)}
         if hits & bp.always:
             continue
@@ -197,8 +195,25 @@ def _document_date(dates: list[tuple[str, int, str]]) -> tuple[str, str]:
     return basis, value
 
 
-# a line of a list of links: a bulleted item, or a headline — short, with no sentence ending inside it
-_LIST_ITEM = re.compile(r"[·•▪■□◆◇●○\-*]|[^。！？；;!?]{2,40}$")
+def _links_at_end(lines: list[str], headers: list[re.Pattern[str]], furniture: Callable[[str], bool]) -> int:
+    """Where a list of links under its header (相关链接：) begins, when it runs to the end of the page: every
+    line after the header an item of such a list (``_LIST_ITEM``), a line of site furniture that goes anyway
+    (the footer: ``furniture``) or empty; else ``len(lines)``. The related articles are other documents; a
+    header followed by prose, headings or articles is not such a list."""
+    for i, line in enumerate(lines):
+        if any(rx.search(line.strip()) for rx in headers) and all(
+            not rest.strip() or _LIST_ITEM.match(rest.strip()) or furniture(rest) for rest in lines[i + 1 :]
+        ):
+            return i
+    return len(lines)
+
+
+# a line of a list of links (or of the footer after it): a bulleted item, or a headline — short, with no
+# sentence ending or comma inside it, and not a heading of the text (一、…, （二）…, 第三条 …, 1. …)
+_LIST_ITEM = re.compile(
+    r"(?![一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|第[一二三四五六七八九十百\d]+[条章节]|\d+[、.．])"
+    r"(?:[·•▪■□◆◇●○\-*].{0,80}|[^。！？；;!?，,]{2,40})$"
+)
 _CONTENT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")  # a line without any is punctuation or rule
 
 
