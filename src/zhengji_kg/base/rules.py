@@ -33,7 +33,6 @@ ANY_MARK = "[\ue002-\ue005]"
 
 
 @lru_cache(maxsize=64)
-@lru_cache(maxsize=256)
 def alternation(words: frozenset[str]) -> re.Pattern[str] | None:
     """One pattern for a word list of the rules (longest words first), None for an empty one: a single
     search where a test per word would be a loop (the cue words of features, asked for every candidate)."""

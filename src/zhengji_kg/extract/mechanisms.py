@@ -70,14 +70,24 @@ class Found:
 
 
 def _head_regex(rule: dict) -> re.Pattern[str]:
-    return _heads_pattern(tuple(rule.get("heads") or ()), tuple(rule.get("not_before") or ()))
+    return _heads_pattern(_heads(rule), tuple(rule.get("not_before") or ()))
+
+
+def _heads(rule: dict) -> tuple[str, ...]:
+    """The rule's heads, longest first."""
+    return _longest_first(tuple(rule.get("heads") or ()))
+
+
+@lru_cache(maxsize=16)
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
 
 
 @lru_cache(maxsize=16)
 def _heads_pattern(heads: tuple[str, ...], not_before: tuple[str, ...]) -> re.Pattern[str]:
-    """One or more heads in a row (longest first), not followed by a word of ``not_before``."""
+    """One or more ``heads`` in a row (longest first), not followed by a word of ``not_before``."""
     after = "|".join(map(re.escape, not_before)) or "(?!)"
-    return re.compile("(?:" + "|".join(map(re.escape, sorted(heads, key=len, reverse=True))) + f")+(?!{after})")
+    return re.compile("(?:" + "|".join(map(re.escape, heads)) + f")+(?!{after})")
 
 
 @lru_cache(maxsize=4096)
@@ -201,7 +211,7 @@ def find_mechanisms(doc: Document, rule: dict, ctx: Context) -> list[Found]:
     abstract = tuple(rule.get("abstract_ends") or ())
     words = ctx.rules.words
     min_chars = int(rule.get("min_chars", 2))
-    heads = tuple(sorted(rule.get("heads") or [], key=len, reverse=True))
+    heads = _heads(rule)
     out: list[Found] = []
     for sent in doc.sentences:
         if not rx.search(sent.text):

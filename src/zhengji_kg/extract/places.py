@@ -10,6 +10,7 @@ from zhengji_kg.base.gazetteer import gazetteer
 from zhengji_kg.base.linescan import finditer
 from zhengji_kg.base.matcher import Matcher
 from zhengji_kg.base.model import Document, Mention
+from zhengji_kg.base.rules import alternation
 from zhengji_kg.base.segment import tokens, window_tokens, word_tag
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.registry import register
@@ -200,11 +201,6 @@ def deictic_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mentio
 
 
 @lru_cache(maxsize=16)
-def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("(?:" + "|".join(map(re.escape, words)) + ")")
-
-
-@lru_cache(maxsize=16)
 def _body_tail(heads: tuple[str, ...], reach: int) -> re.Pattern[str]:
     """Up to ``reach`` characters, then a body's head: what follows a place in the name of its body."""
     return re.compile(f"[\u4e00-\u9fff]{{0,{reach}}}?(?:" + "|".join(map(re.escape, heads)) + ")")
@@ -220,7 +216,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     units = tuple(sorted(rule.get("units") or (), key=len, reverse=True))
     if not units or not any(u in doc.text for u in units):
         return
-    rx = _any_of(units)
+    rx = alternation(frozenset(units))
     max_chars = int(rule.get("max_chars", 5))
     not_first = tuple(rule.get("not_first_classes") or ("v", "d", "p", "c", "r", "m", "q", "u", "f"))
     generic = frozenset(rule.get("generic") or ())

@@ -371,7 +371,7 @@ def _sentence_rules(rules: RuleSet) -> tuple[list[tuple[dict, str, Any, Any, boo
     out = []
     for r in rules.relation_rules:
         if not r.get("scope") or r.get("scope") == GENERIC_SCOPES[0]:
-            needed = frozenset(words_needed(r["_pattern"], marks)) if r["_pattern"].pattern else frozenset()
+            needed = frozenset(words_needed(r["_pattern"], marks))
             out.append((r, r["relation"], r["_pattern"], r.get("lexicon_pair"), bool(r.get("scope")), needed))
     return out, Matcher({w: None for *_r, needed in out for w in needed})
 

@@ -157,25 +157,19 @@ def clean_text(
     drop_lines = [(rid, rx) for rid, rx in bp.drop_lines if rx in live]
     metadata = [rx for _, rx in bp.metadata if rx in live]
     list_headers = [rx for _, rx in bp.drop_lists if rx in live]
-    raw_lines = text.split("\n")
-    def dropped(line: str) -> bool:  # a line the loop below removes as furniture (a footer's)
-        return any(rx.search(line) for _, rx in drop_lines) and not keep(line.strip())
 
-    tail = _links_at_end(raw_lines, list_headers, dropped) if list_headers else len(raw_lines)
-    lines = []
-    for line in raw_lines[:tail]:
-        stripped = line.strip()
-        if not stripped:
-            continue
+    def dropped(stripped: str) -> bool:
+        """Whether a (non-empty, stripped) line is furniture that goes: an ``always`` pattern's, or any other
+        line pattern's or a short metadata line's unless it holds a lexicon term, or no content at all."""
         hits = {rid for rid, rx in drop_lines if rx.search(stripped)}
         if hits & bp.always:
-            continue
+            return True
         furniture = bool(hits) or (len(stripped) < 160 and any(rx.search(stripped) for rx in metadata))
-        if furniture and not keep(stripped):
-            continue
-        if not _CONTENT_CHAR.search(stripped):
-            continue
-        lines.append(stripped)
+        return (furniture and not keep(stripped)) or not _CONTENT_CHAR.search(stripped)
+
+    raw_lines = [line.strip() for line in text.split("\n")]
+    tail = _links_at_end(raw_lines, list_headers, dropped) if list_headers else len(raw_lines)
+    lines = [line for line in raw_lines[:tail] if line and not dropped(line)]
     lines = _join_page_splits(lines)
     # A title line repeated (banner + heading) is kept once.
     deduped: list[str] = []
@@ -197,12 +191,12 @@ def _document_date(dates: list[tuple[str, int, str]]) -> tuple[str, str]:
 
 def _links_at_end(lines: list[str], headers: list[re.Pattern[str]], furniture: Callable[[str], bool]) -> int:
     """Where a list of links under its header (相关链接：) begins, when it runs to the end of the page: every
-    line after the header an item of such a list (``_LIST_ITEM``), a line of site furniture that goes anyway
-    (the footer: ``furniture``) or empty; else ``len(lines)``. The related articles are other documents; a
-    header followed by prose, headings or articles is not such a list."""
+    (stripped) line after the header an item of such a list (``_LIST_ITEM``), a line of site furniture that
+    goes anyway (the footer: ``furniture``) or empty; else ``len(lines)``. The related articles are other
+    documents; a header followed by prose, headings or articles is not such a list."""
     for i, line in enumerate(lines):
-        if any(rx.search(line.strip()) for rx in headers) and all(
-            not rest.strip() or _LIST_ITEM.match(rest.strip()) or furniture(rest) for rest in lines[i + 1 :]
+        if any(rx.search(line) for rx in headers) and all(
+            not rest or _LIST_ITEM.match(rest) or furniture(rest) for rest in lines[i + 1 :]
         ):
             return i
     return len(lines)
