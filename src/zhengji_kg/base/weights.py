@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from zhengji_kg.base.resources import load_yaml
+
 KINDS = ("mention", "relation")
 _ZEROS = repeat(0.0)  # the default of each lookup, as many as ``map`` asks for
 FORMAT = 1
@@ -68,7 +70,7 @@ def load_weights(path: Path) -> Weights:
     except OSError as exc:
         raise WeightsError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise WeightsError(f"{path}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from exc
     return parse_weights(data, str(path))
