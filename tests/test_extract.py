@@ -389,3 +389,86 @@ def test_places_after_their_parent(run) -> None:
 def test_township_bodies(run) -> None:
     assert keys(run("会议由镇党委召集，区委考核办列席。"), "organization") == ["区委考核办", "镇党委"]
     assert keys(run("由乡镇纪委、村务监督委员会共同见证。"), "organization") == []
+
+
+def test_places_of_common_words_in_a_frame_that_says_so(run) -> None:
+    # a town or village named with common words, standing alone: a place where a frame says so (a word of
+    # place before it, a body of the place or a count of such places after it), under its own rule id
+    doc = run("在石磨镇，干部下沉一线。组织柿子村等8个村议事；砖瓦镇推行“晒绩单”制度。")
+    common = sorted(m.surface for m in doc.mentions if m.rule == "place.local-common")
+    assert common == ["柿子村", "石磨镇", "砖瓦镇"]
+    for none in (
+        "干部晚上进村走访。",
+        "干部到联系村开展走访。",
+        "当地是工业重镇推行改革。",
+        "全县苏木镇、嘎查村全覆盖。",
+    ):
+        assert keys(run(none), "place") == [], none
+    # the town found so is the parent of the village written after it
+    doc = run("在茶园铺镇大柳村，村党总支建立“家底台账”。")
+    assert "茶园铺镇大柳村" in keys(doc, "place")
+
+
+def test_a_place_the_dictionary_knows_and_a_preposition_run_into_a_name(run) -> None:
+    # jieba's dictionary knows 新街镇 though the sentence's cut gives 新|街镇 (街镇 is also a common noun)
+    assert {"新街镇", "新街镇大鱼塘村"} <= set(keys(run("在新街镇大鱼塘村，工作队摸底。"), "place"))
+    # 在祥|周镇: the preposition is no part of the name
+    assert "祥周镇" in keys(run("在祥周镇，联福村推行“四单工作法”。"), "place")
+
+
+def test_bodies_acting_with_others_and_bodies_of_places(run) -> None:
+    # 会同 after a body's leading clause is the verb, not the county of Hunan
+    doc = run("由丹棱县委组织部牵头，会同县纪委监委、县委督查室研究制定《干部实绩档案管理办法》。")
+    assert "怀化市会同县" not in keys(doc, "place")
+    assert {"县纪委监委", "县委督查室"} <= set(keys(doc, "organization"))
+    assert ("干部实绩档案管理办法", "establishedBy", "中共丹棱县委组织部") in rels(doc, "establishedBy")
+    doc = run("县委党校会同县委组织部编写《干部政绩观教育纲要》。")
+    assert "中共会同县委组织部" not in keys(doc, "organization")
+    # a place followed by 和 or 的 names no body with what follows
+    assert "白塔镇和县林业局" not in keys(run("在白塔镇和县林业局先行试点。"), "organization")
+    assert keys(run("白塔镇的青山社区党总支书记说。"), "organization") == ["青山社区党总支"]
+    # short forms of the offices of a level's committee and government, and its research office
+    assert keys(run("由县委办、县政府办负责督办。"), "organization") == ["县委办", "县政府办"]
+    assert keys(run("县委办理了此事。"), "organization") == []
+    assert keys(run("须经县委政策研究室审查。"), "organization") == ["县委政策研究室"]
+    assert keys(run("经旗发展和改革委员会审核后入库。"), "organization") == ["旗发展和改革委员会"]
+
+
+def test_a_verb_inside_a_name_a_setting_up_verb_takes(run) -> None:
+    doc = run("县委督查室建立报表统筹审核机制。由县委编办牵头，梳理形成县乡两级权责对照清单。")
+    assert keys(doc, "mechanism") == ["县乡两级权责对照清单", "报表统筹审核机制"]
+    assert rels(doc, "establishedBy") == [
+        ("县乡两级权责对照清单", "establishedBy", "县委编办"),
+        ("报表统筹审核机制", "establishedBy", "县委督查室"),
+    ]
+    # a verb with no noun between it and the setting-up verb still ends the name
+    assert keys(run("要建立健全推进机制。"), "mechanism") == []
+
+
+def test_notions_set_against_each_other(run) -> None:
+    doc = run("有的地方把“留痕”当成了“留绩”。要处理好“近功”与“远功”的关系。")
+    assert {"留痕", "留绩", "近功", "远功"} <= set(keys(doc, "concept"))
+    pairs = {tuple(sorted((s, o))) for s, _p, o in rels(doc, "contrastsWith")}
+    assert {("留痕", "留绩"), ("近功", "远功")} <= pairs
+    # without a notion's head on either side the pair is a figure of speech
+    assert keys(run("有人把“文件厚”当作“工作实”。"), "concept") == []
+
+
+def test_features_of_a_means_of_the_work_and_of_a_long_lexicon_term(rules) -> None:
+    from zhengji_kg.base.model import Document
+    from zhengji_kg.base.segment import split_sentences
+    from zhengji_kg.extract import candidate_mentions
+
+    text = "区里以“晒绩擂台”机制为抓手推动实干。领导干部自然资源资产离任审计全面推开。"
+    doc = Document(id="f", path="f", text=text, original_text=text)
+    doc.sentences = split_sentences(text)
+    cands, feats = candidate_mentions(doc, rules)
+    by_surface = {m.surface: f for m, f in zip(cands, feats, strict=True)}
+    assert "mechanism.vehicle" in by_surface["晒绩擂台机制"]
+    assert "mechanism.lexlong" in by_surface["领导干部自然资源资产离任审计"]
+    assert not any("vehicle" in x for x in by_surface["领导干部自然资源资产离任审计"])
+
+
+def test_a_passive_participle_opens_a_name_and_a_count_of_events_does_not(run) -> None:
+    doc = run("同时建立被问责干部关爱回访机制，每季度召开一次院落评议会。")
+    assert keys(doc, "mechanism") == ["被问责干部关爱回访机制", "院落评议会"]

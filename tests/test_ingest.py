@@ -50,6 +50,28 @@ def test_traditional_folded_original_kept(tmp_path: Path) -> None:
     assert len(doc.text) == len(doc.original_text)
 
 
+def test_traditional_page_furniture_goes_as_simplified_does() -> None:
+    # the boilerplate's patterns are simplified: a traditional copy is judged by its simplified view, and
+    # keeps its own characters
+    page = "\n".join(
+        [
+            "首頁 | 新聞 | 要聞 | 地方 | 幹部",
+            "來源：某某日報　作者：張三",
+            "將樂縣建立幹部實績檔案，記錄幹部實績。",
+            "【打印本頁】【關閉窗口】",
+            "相關新聞：",
+            "· 沙縣區：小吃產業鋪就鄉村振興路",
+            "· 永安市建立年輕幹部培養機制",
+            "版權所有 © 某某網　主辦單位：中共某某省委組織部",
+        ]
+    )
+    text, meta = clean_text(page)
+    assert text == "將樂縣建立幹部實績檔案，記錄幹部實績。"
+    assert meta["publisher"] == "某某日报"
+    simplified, _ = clean_text(to_simplified(page))
+    assert simplified == to_simplified(text)
+
+
 def test_to_simplified_keeps_length() -> None:
     s = "幹部們堅持實事求是，發揚釘釘子精神。"
     assert len(to_simplified(s)) == len(s)

@@ -39,6 +39,7 @@ def trim_openings(doc: Document, found: list[Mention], ctx: Context) -> list[Men
     if not any(m.rule in walked for m in found):
         return found
     triggers = ctx.rules.words.get("triggers", frozenset())
+    passive = ctx.rules.words.get("passive_markers", frozenset())
     starts = [s.start for s in doc.sentences]
     out = []
     for m in found:
@@ -56,9 +57,11 @@ def trim_openings(doc: Document, found: list[Mention], ctx: Context) -> list[Men
             if m.start <= sent.start + s and sent.start + e <= m.end
         ]
         cut = m.start
-        for a, e, w in words:
+        for k, (a, e, w) in enumerate(words):
             if a != cut or e >= m.end or not opens_wrongly(w, triggers):
                 break
+            if w in passive and k + 1 < len(words) and word_tag(words[k + 1][2])[:1] in ("v", ""):
+                break  # 被|问责|干部…: a passive participle opens a noun, no preposition of the sentence
             cut = e
         if cut == m.start:
             out.append(m)

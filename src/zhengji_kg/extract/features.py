@@ -8,11 +8,11 @@ candidate's own text — so that the weights learned from one set of documents c
 - ``.first=`` / ``.last=`` / ``.prev=`` / ``.next=``: jieba's word class of its first and last word and of
   the words around it (a name does not open with a verb, an adverb or a preposition of its sentence),
   ``.cut`` when an edge falls inside a word;
-- ``.quoted``, ``.titled`` (in 《》), ``.est`` (a verb of setting up or issuing just before it), ``.title``
-  (in the document's first line), ``.lex`` (a lexicon entry of that type), ``.n=`` how often its key
-  recurs in the document, ``.len=`` its length, ``.inside`` / ``.holds`` (nested in, or holding, a
-  candidate of its type), ``.ov=<type>`` (overlapping a candidate of another type), ``.code=<level>`` for a
-  place the gazetteer knows.
+- ``.quoted``, ``.titled`` (in 《》), ``.vehicle`` (以…为抓手), ``.est`` (a verb of setting up or issuing
+  just before it), ``.title`` (in the document's first line), ``.lex`` (a lexicon entry of that type),
+  ``.n=`` how often its key recurs in the document, ``.len=`` its length, ``.inside`` / ``.holds`` (nested
+  in, or holding, a candidate of its type), ``.ov=<type>`` (overlapping a candidate of another type),
+  ``.code=<level>`` for a place the gazetteer knows.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
     establish = alternation(ctx.rules.words.get("establish_cues", frozenset()))
     kinds = tuple(sorted(ctx.rules.words.get("practice_kinds", frozenset()), key=len, reverse=True))
     critical = alternation(ctx.rules.words.get("critical_cues", frozenset()))
+    vehicles = tuple(ctx.rules.words.get("vehicle_words", ()))
     words = ctx.jieba_words
     # where the lexicon's terms lie: a name that opens with a known term (澄清正名|程序) or cuts one in two
     lex_starts: dict[int, int] = {}
@@ -109,6 +110,8 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
         f.append(f"{t}.n={min(counts[(t, m.key)], 3)}")
         if (t, m.key) in lexicon:
             f.append(f"{t}.lex")
+            if len(label) >= 6:  # a long term of the lexicon is that term wherever it stands (a short one may not be)
+                f.append(f"{t}.lexlong")
         if _LATIN_OR_DIGIT.search(label):
             f.append(f"{t}.alnum")
         if m.start == m.end:  # from the metadata, not the text
@@ -134,6 +137,8 @@ def mention_features(doc: Document, cands: list[Mention], ctx: Context) -> list[
                 f.append(f"{t}.qkind")
         if before == "《" or (m.end < len(text) and after == "》"):
             f.append(f"{t}.titled")
+        if vehicles and _vehicle(text, m.start, m.end, vehicles):
+            f.append(f"{t}.vehicle")
         i = bisect_right(starts, m.start) - 1
         if i >= 0:
             sent = sents[i]
@@ -208,6 +213,15 @@ def _beyond_quotes(t: str, toks: list[tuple[str, int, int]], a: int, b: int) -> 
 
 def _word_or_mark(word: str) -> str:
     return _PUNCT_NAMES.get(word, coarse(word)) if len(word) == 1 else coarse(word)
+
+
+def _vehicle(text: str, start: int, end: int, vehicles: tuple[str, ...]) -> bool:
+    """以…为抓手 / 以“…”为载体 around the candidate: the text makes it the means of its work."""
+    a = start - 1 if text[start - 1 : start] in '“"' else start
+    if text[a - 1 : a] != "以":
+        return False
+    b = end + 1 if text[end : end + 1] in '”"' else end
+    return text.startswith("为", b) and text.startswith(vehicles, b + 1)
 
 
 def _overlaps(m: Mention, spans: list[tuple[int, int, str]], starts: list[int], longest: int) -> list[str]:

@@ -32,7 +32,7 @@ _QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
 # a count before a name (7个政务平台, 两个容错办法, 三项): a common noun counted, or the count's own word
 _NUMERAL = "[一二三四五六七八九十两几多数百千万0-9０-９]+"
-_CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家支")
+_CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家支次轮場场")
 # a dated or numbered instance (2023年…, 第三期…, 第二届…) is an event of an arrangement, not part of its name
 _INSTANCE = re.compile(r"([0-9０-９]{4}年度?|第[一二三四五六七八九十百0-9０-９]+[期届次批轮季])")
 _COUNT = re.compile(_NUMERAL + "[" + "".join(sorted(_CLASSIFIERS)) + "]")
@@ -108,6 +108,7 @@ def _walk_left(
     w = ctx.rules.words
     stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
     setting_up = w.get("establish_cues", frozenset())
+    passive = w.get("passive_markers", frozenset())
     prefixes = tuple(w.get("stop_prefixes", ()))
     openers = w.get("clause_verbs", ())
     start = toks[idx + 1][1] if idx + 1 < len(toks) else len(sent.text)
@@ -155,7 +156,13 @@ def _walk_left(
             collected += 1
             i -= 1
             continue
+        if word in passive and collected and i > 0 and toks[i - 1][0] in setting_up:
+            start, i = s, i - 1  # 建立|被|问责干部教育帮扶机制: a passive participle opens the name the verb takes
+            break
         if word in triggers or word in mods or word in scopes or word in stops:
+            k = _object_of_cue(toks, i, setting_up, triggers) if word in triggers else None
+            if k is not None:  # 建立报表|统筹|审核机制: the verb sits inside the name a setting-up verb takes
+                start, i = toks[k][1], k - 1
             break
         tag = word_tag(word)
         if tag[:1] in _CLOSED_CLASSES:
@@ -178,6 +185,28 @@ def _walk_left(
         collected += 1
         i -= 1
     return start, i
+
+
+def _object_of_cue(
+    toks: list[tuple[str, int, int]], verb: int, setting_up: frozenset[str], triggers: frozenset[str]
+) -> int | None:
+    """Where a name starts when the verb at ``verb`` is its own word: one to three nouns (or counts, 两级) before
+    it, and a verb of setting up right before them (建立|报表|统筹|审核机制, 形成|县乡|两级|权责|对照|清单) —
+    else None."""
+    j, nouns = verb - 1, 0
+    while j > 0 and verb - j <= 3:
+        word = toks[j][0]
+        tag = word_tag(word)
+        if word in triggers or not _HAN.fullmatch(word):
+            return None
+        if not tag or (tag.startswith("n") and not tag.startswith("nr")):
+            nouns += 1
+        elif not tag.startswith("m"):
+            return None
+        if toks[j - 1][0] in setting_up:
+            return j if nouns else None
+        j -= 1
+    return None
 
 
 def _place_at(ctx: Context, pos: int) -> tuple[int, int] | None:

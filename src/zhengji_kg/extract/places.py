@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 from zhengji_kg.base.gazetteer import gazetteer
@@ -68,7 +69,8 @@ def _parent_of_next(h: tuple[int, int, str, tuple[str, ...]], taken: list) -> bo
 
 _UNITS = set("省市县区州旗盟")
 # the last character of a body's name (…办公室, …委, …局): what follows it is what the body does
-_BODY_ENDS = frozenset("室委部局厅办府组院处")
+_BODY_ENDS = frozenset("室委部局厅办府组院处校心")
+_LEADS = ("牵头", "负责", "主导", "带头")  # what a body does before it works with others (…牵头，会同…)
 # a site's name standing alone (中国西藏网, 浙江网 >): the site, not its place
 _SITE_AFTER = re.compile(r"[网網](?=[\s>›»|｜,，。、)）]|$)")
 # after a classifier the name is a common noun (一个个新城区, 一座新城区), not the district of that name
@@ -81,7 +83,10 @@ def verb_after_body(text: str, start: int, name: str, body_ends: set[int], ctx: 
     division's name — else "". Bodies found so far end at ``body_ends``; the rest are told by their last
     character."""
     if start not in body_ends and text[start - 1 : start] not in _BODY_ENDS:
-        return ""
+        # or the body's clause just before it (由县委组织部牵头，会同县林业局…): what the body then does with another
+        before = text[max(0, start - 4) : start].rstrip("，,、 ")
+        if not before.endswith(_LEADS):
+            return ""
     return next((v for v in ctx.rules.words.get("place_like_verbs", ()) if name.startswith(v)), "")
 
 
@@ -221,13 +226,19 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     not_first = tuple(rule.get("not_first_classes") or ("v", "d", "p", "c", "r", "m", "q", "u", "f"))
     generic = frozenset(rule.get("generic") or ())
     places = ctx.place_spans
+    common = _common_frames(rule)
     local: dict[int, str] = {}  # end → full name of the local places found so far
     alone: list[tuple[int, int]] = []  # spans of names of common words with no parent before them
     for sent in doc.sentences:
         text = sent.text
         for m in rx.finditer(text):
             us, ue = m.span()
-            if us == 0 or not _HAN_WORD.match(text, us - 1) or text[us - 1 : ue] in generic:
+            # a common noun (乡镇, 街镇) may end a place jieba's dictionary knows (新街镇): then it is no common noun
+            if (
+                us == 0
+                or not _HAN_WORD.match(text, us - 1)
+                or (text[us - 1 : ue] in generic and not _ends_known(text, us, ue))
+            ):
                 continue  # no name before it, or a common noun (乡镇, 农村)
             if ue < len(text) and text[us : ue + 1] in generic:
                 continue  # the unit opens a common noun (乡村振兴)
@@ -236,7 +247,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             # the words of the run of text around it (as the whole sentence would be cut: see window_tokens)
             toks = window_tokens(text, us, ue, ctx.jieba_words)
             j = next((k for k, (_w, _s, e) in enumerate(toks) if e == ue), None)
-            if j is None or (toks[j][1] < us and toks[j][0] in generic):
+            if j is None or (toks[j][1] < us and toks[j][0] in generic and not _ends_known(text, us, ue)):
                 continue  # the unit word ends inside a word (乡村振兴), or ends a common noun (乡镇, 农村)
             # the name's own words, walking left: from the word the unit ends (城关镇), or from the word before a
             # unit that is a word of its own (白塔|街道)
@@ -277,17 +288,27 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 and word_tag(text[toks[first][1] : ue]) == ""
             )
             walked = first
-            first = first if under or after_parent else _proper_opening(toks, first, j, us, ue)
+            # jieba's dictionary may know the whole name as a place (新街镇 ns) though it cut it otherwise (新|街镇)
+            known = _known_place(text[toks[first][1] : ue])
+            first = first if under or after_parent or known else _proper_opening(toks, first, j, us, ue)
             if first is None or us - toks[first][1] < 2:
-                # a name of common words standing alone: a place only if the document names it after its parent
-                # elsewhere (海盐县天子湖镇 … 天子湖镇率先试点) — settled once every sentence is read
-                if us - toks[walked][1] >= 2 and word_tag(text[toks[walked][1] : ue]) == "":
-                    alone.append((sent.start + toks[walked][1], sent.start + ue))
+                # a name of common words standing alone: a place if a frame says so (在仓房镇, 九重镇党委, 土门村等
+                # 12个村), else only if the document names it after its parent elsewhere (海盐县天子湖镇 …
+                # 天子湖镇率先试点) — settled once every sentence is read
+                start = toks[walked][1]
+                if us - start >= 2 and word_tag(text[start:ue]) == "" and text[start:ue] not in generic:
+                    a, b = sent.start + start, sent.start + ue
+                    if common and _nouns(toks, walked, j) and common.framed(doc.text, a, b):
+                        yield from _local_place(doc, common.rule, local, places, a, b, text[start:ue])
+                    else:
+                        alone.append((a, b))
                 continue
             stem = text[toks[first][1] : us]
             if stem[-1] in _LEVEL_CHARS and not under:
                 continue  # 普洱市|镇: a city's name and a unit is none (包村, 驻村: one character is no name, above)
             start = toks[first][1]
+            if text[start] in _PREPOSITIONS and us - start >= 3 and not word_tag(toks[first][0]):
+                start += 1  # jieba ran a preposition into a name it does not know (在祥|周镇): it is no part of it
             name = text[start:ue]
             if name in generic or name[: len(name) - (ue - us)] in generic:
                 continue
@@ -316,6 +337,52 @@ def _named_again(doc: Document, rule: dict, local: dict[int, str], alone: list[t
             yield Mention(type="place", surface=name, key=key, start=a, end=b, rule=rule["id"], aliases=(name,))
 
 
+@dataclass(frozen=True)
+class _Frames:
+    """What says that a name of common words standing alone is a place: a word right before it (在仓房镇,
+    走进土门村) or right after it (九重镇党委, 土门村等12个村) — ``common`` of the local-place rule, whose
+    ``id`` the names found so carry (the scored decision weighs them apart)."""
+
+    rule: dict
+    before: re.Pattern[str]
+    after: re.Pattern[str]
+
+    def framed(self, text: str, a: int, b: int) -> bool:
+        return bool(self.before.search(text, max(0, a - 4), a) or self.after.match(text, b))
+
+
+@lru_cache(maxsize=8)
+def _frames(rule_id: str, before: tuple[str, ...], after: tuple[str, ...]) -> _Frames:
+    return _Frames(
+        {"id": rule_id},
+        re.compile("(?:" + "|".join(before) + ")$"),
+        re.compile("|".join(after)),
+    )
+
+
+def _common_frames(rule: dict) -> _Frames | None:
+    common = rule.get("common")
+    if not common or (not common.get("before") and not common.get("after")):
+        return None
+    # a pattern that never matches stands for a side with no frames
+    return _frames(common["id"], tuple(common.get("before") or ["(?!)"]), tuple(common.get("after") or ["(?!)"]))
+
+
+def _known_place(name: str) -> bool:
+    return word_tag(name).startswith("ns")
+
+
+def _ends_known(text: str, us: int, ue: int) -> bool:
+    """A place of jieba's dictionary, of three to five characters, ends with the unit at ``us``–``ue``."""
+    return any(_known_place(text[us - k : ue]) for k in (2, 3, 4) if us >= k)
+
+
+def _nouns(toks: list[tuple[str, int, int]], first: int, j: int) -> bool:
+    """The words of a name of common words are nouns, or words jieba does not know (土门|村, 茶庵|铺镇) — not
+    a time (晚上|进村), a verb or a distinguishing word (所在|苏木) — the word that holds the unit aside."""
+    return all(not (tag := word_tag(toks[k][0])) or tag.startswith("n") for k in range(first, j))
+
+
 def _local_place(
     doc: Document, rule: dict, local: dict[int, str], places: list[tuple[int, int]], a: int, b: int, name: str
 ) -> Iterator[Mention]:
@@ -331,6 +398,7 @@ def _local_place(
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _TOWN_UNIT = re.compile("镇|乡|街道|苏木")  # a town's unit inside a name: after two characters, before two
 _LEVEL_CHARS = frozenset("省市县区州旗盟")
+_PREPOSITIONS = frozenset("在到把被让给")  # prepositions that open no place's name
 _PROPER = ("ns", "nr", "nz")
 
 
@@ -361,10 +429,13 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     reach = int(rule.get("max_chars", 10))
     tail = _body_tail(heads, reach)
     taken = ctx.org_spans
+    not_after = tuple(rule.get("not_after") or ())
     for ps, pe in ctx.place_spans:
         m = tail.match(doc.text, pe)
         if m is None or any(s <= ps < e for s, e in taken):
             continue
+        if doc.text.startswith(not_after, pe):
+            continue  # 某镇和旗林业局, 某镇的某社区党总支: the body is another's (that place proposes its own)
         name = doc.text[ps : m.end()]
         if "\n" in name:
             continue

@@ -129,15 +129,19 @@ def clean_text(
     keep = keep or lexicon_guard()
     meta: dict[str, str] = {}
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
+    # the patterns and the lexicon are simplified: a page in traditional characters (相關新聞, 版權所有) is
+    # judged by its simplified view — the same length, so a span of one is a span of the other — and keeps
+    # its own characters (the document folds them later)
+    view = to_simplified(text)
     # most pages hold no furniture at all: a pattern runs only over a text that holds a word each of its
     # matches must hold (linescan.Screen), which takes more than half off cleaning a page
-    live = bp.screen.live(text)
+    live = bp.screen.live(view)
     basis = dict(bp.basis)
     dates: list[tuple[str, int, str]] = []  # (basis, where, value) of every readable date a line gives
     for rid, rx in bp.metadata:
         if rx not in live:
             continue
-        for m in rx.finditer(text):
+        for m in rx.finditer(view):
             for k, v in m.groupdict().items():
                 if not v:
                     continue
@@ -151,9 +155,14 @@ def clean_text(
         meta["date_basis"], meta["date"] = _document_date(dates)
     for _, rx in bp.drop_inline:
         if rx in live:
-            text, cut = remove(rx, text)  # spans of pure furniture (page markers, share notes): no content inside
+            # spans of pure furniture (page markers, share notes): no content inside
+            if view is text:
+                text, cut = remove(rx, text)
+                view = text
+            else:
+                view, text, cut = _remove_both(rx, view, text)
             if cut:  # what is left around a cut can join into a new match of any pattern
-                live = bp.screen.live(text)
+                live = bp.screen.live(view)
     drop_lines = [(rid, rx) for rid, rx in bp.drop_lines if rx in live]
     metadata = [rx for _, rx in bp.metadata if rx in live]
     list_headers = [rx for _, rx in bp.drop_lists if rx in live]
@@ -168,8 +177,9 @@ def clean_text(
         return (furniture and not keep(stripped)) or not _CONTENT_CHAR.search(stripped)
 
     raw_lines = [line.strip() for line in text.split("\n")]
-    tail = _links_at_end(raw_lines, list_headers, dropped) if list_headers else len(raw_lines)
-    lines = [line for line in raw_lines[:tail] if line and not dropped(line)]
+    seen = raw_lines if view is text else [line.strip() for line in view.split("\n")]
+    tail = _links_at_end(seen, list_headers, dropped) if list_headers else len(raw_lines)
+    lines = [line for line, looks in zip(raw_lines[:tail], seen, strict=False) if line and not dropped(looks)]
     lines = _join_page_splits(lines)
     # A title line repeated (banner + heading) is kept once.
     deduped: list[str] = []
@@ -178,6 +188,19 @@ def clean_text(
             continue
         deduped.append(line)
     return "\n".join(deduped), meta
+
+
+def _remove_both(rx: re.Pattern[str], view: str, text: str) -> tuple[str, str, int]:
+    """``remove`` on the simplified ``view``, the same spans cut from ``text`` (of the same length)."""
+    spans = [m.span() for m in rx.finditer(view)]
+    if not spans:
+        return view, text, 0
+    cut_view, cut_text, pos = [], [], 0
+    for a, b in spans:
+        cut_view.append(view[pos:a])
+        cut_text.append(text[pos:a])
+        pos = b
+    return "".join(cut_view) + view[pos:], "".join(cut_text) + text[pos:], len(spans)
 
 
 def _document_date(dates: list[tuple[str, int, str]]) -> tuple[str, str]:
