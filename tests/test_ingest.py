@@ -245,3 +245,10 @@ def _boilerplate_examples() -> list[tuple[str, str, str]]:
 def test_boilerplate_examples(rule: str, text: str, after: str) -> None:
     """The examples a boilerplate entry carries: what cleaning leaves of each text."""
     assert clean_text(text)[0] == after, rule
+
+
+def test_to_simplified_keeps_characters_that_would_leave_the_basic_plane() -> None:
+    # opencc folds a few characters to rare ones outside the Basic Multilingual Plane (繐 → U+30B38), which
+    # fonts and the [\u4e00-\u9fff] classes do not know: those keep their own form
+    assert to_simplified("繐當") == "繐当"
+    assert all(ch <= "\uffff" for ch in to_simplified("繐穗縷"))

@@ -32,7 +32,7 @@ _QUOTED_PART = re.compile(r"[“\"]([^”\"]{2,20})[”\"]")
 _QUOTED_OR_N_IN_ONE = re.compile(r"[”\"]$|[一二三四五六七八九十两]位一体$")
 # a count before a name (7个政务平台, 两个容错办法, 三项): a common noun counted, or the count's own word
 _NUMERAL = "[一二三四五六七八九十两几多数百千万0-9０-９]+"
-_CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家支次轮場场")
+_CLASSIFIERS = frozenset("个項项套类類种種张張份条條批家支")
 # a dated or numbered instance (2023年…, 第三期…, 第二届…) is an event of an arrangement, not part of its name
 _INSTANCE = re.compile(r"([0-9０-９]{4}年度?|第[一二三四五六七八九十百0-9０-９]+[期届次批轮季])")
 _COUNT = re.compile(_NUMERAL + "[" + "".join(sorted(_CLASSIFIERS)) + "]")
@@ -193,6 +193,8 @@ def _object_of_cue(
     """Where a name starts when the verb at ``verb`` is its own word: one to three nouns (or counts, 两级) before
     it, and a verb of setting up right before them (建立|报表|统筹|审核机制, 形成|县乡|两级|权责|对照|清单) —
     else None."""
+    if toks[verb][0] in setting_up:
+        return None  # 探索|乡村|推行|积分制: a verb of setting up of its own heads a clause, not a name
     j, nouns = verb - 1, 0
     while j > 0 and verb - j <= 3:
         word = toks[j][0]
@@ -203,8 +205,9 @@ def _object_of_cue(
             nouns += 1
         elif not tag.startswith("m"):
             return None
-        if toks[j - 1][0] in setting_up:
-            return j if nouns else None
+        before = toks[j - 1][0]
+        if before.removesuffix("了") in setting_up or (before == "了" and j > 1 and toks[j - 2][0] in setting_up):
+            return j if nouns else None  # (建立了|报表|统筹|审核机制, 建立|了|…)
         j -= 1
     return None
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from zhengji_kg.base.linescan import finditer, finditer_ending
 from zhengji_kg.base.model import Document, Mention
-from zhengji_kg.base.segment import window_tokens
+from zhengji_kg.base.segment import window_tokens, word_tag
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.places import _scan, verb_after_body
 from zhengji_kg.extract.registry import register
@@ -35,7 +35,10 @@ def regex_mentions(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]
     tail = rule.get("_tail")
     hits = finditer(rx, doc.text) if tail is None else finditer_ending(rx, tail, doc.text, int(rule.get("reach", 32)))
     body_ends = {e for _s, e in ctx.org_spans}  # bodies found by the rules before, and by this one so far
+    coined = rule.get("coined")
     for m in hits:
+        if coined and all(word_tag(v) for g in groups if (v := m.group(g)) is not None):
+            continue  # every word of the match is one of jieba's dictionary: everyday words, no coined notion
         for group in groups:
             if m.group(group) is not None:
                 found = _regex_mention(doc, rule, ctx, m, group, body_ends)

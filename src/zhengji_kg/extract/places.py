@@ -70,6 +70,7 @@ def _parent_of_next(h: tuple[int, int, str, tuple[str, ...]], taken: list) -> bo
 _UNITS = set("省市县区州旗盟")
 # the last character of a body's name (…办公室, …委, …局): what follows it is what the body does
 _BODY_ENDS = frozenset("室委部局厅办府组院处校心")
+_BEFORE_PLACE = frozenset("在到赴于从向至往去回和与及同")  # words a place's name follows
 _LEADS = ("牵头", "负责", "主导", "带头")  # what a body does before it works with others (…牵头，会同…)
 # a site's name standing alone (中国西藏网, 浙江网 >): the site, not its place
 _SITE_AFTER = re.compile(r"[网網](?=[\s>›»|｜,，。、)）]|$)")
@@ -78,16 +79,22 @@ _CLASSIFIER_BEFORE = re.compile(r"[个個些座片]$")
 
 
 def verb_after_body(text: str, start: int, name: str, body_ends: set[int], ctx: Context) -> str:
-    """The verb of administrative prose (``words.place_like_verbs``) that ``name`` opens with, where it
-    stands right after a body (县纪委监委|会同县委组织部, …办公室|会同县司法局): what the body does, not a
-    division's name — else "". Bodies found so far end at ``body_ends``; the rest are told by their last
+    """The verb of administrative prose (``words.place_like_verbs``) that ``name`` opens with, where the text
+    says it is the verb: right after a body (县纪委监委|会同县委组织部, …办公室|会同县司法局) or after any word
+    that is no place's parent nor a word before a place (各乡镇|会同…, 机关|会同…, 要|会同…, 并|会同…), or after a
+    body's leading clause (由县委组织部牵头，会同县林业局…) — else "": the division (怀化市|会同县, 在|会同县, a
+    sentence opening with 会同县…). Bodies found so far end at ``body_ends``; the rest are told by their last
     character."""
-    if start not in body_ends and text[start - 1 : start] not in _BODY_ENDS:
-        # or the body's clause just before it (由县委组织部牵头，会同县林业局…): what the body then does with another
-        before = text[max(0, start - 4) : start].rstrip("，,、 ")
-        if not before.endswith(_LEADS):
-            return ""
-    return next((v for v in ctx.rules.words.get("place_like_verbs", ()) if name.startswith(v)), "")
+    verb = next((v for v in ctx.rules.words.get("place_like_verbs", ()) if name.startswith(v)), "")
+    if not verb:
+        return ""
+    before = text[start - 1 : start]
+    if start in body_ends or before in _BODY_ENDS:
+        return verb
+    if before and _HAN_WORD.match(before) and before not in _LEVEL_CHARS and before not in _BEFORE_PLACE:
+        return verb
+    clause = text[max(0, start - 4) : start].rstrip("，,、 ")
+    return verb if clause.endswith(_LEADS) else ""
 
 
 def _not_a_place_here(text: str, start: int, end: int) -> bool:
@@ -227,18 +234,14 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     generic = frozenset(rule.get("generic") or ())
     places = ctx.place_spans
     common = _common_frames(rule)
+    triggers = ctx.rules.words.get("triggers", frozenset())
     local: dict[int, str] = {}  # end → full name of the local places found so far
     alone: list[tuple[int, int]] = []  # spans of names of common words with no parent before them
     for sent in doc.sentences:
         text = sent.text
         for m in rx.finditer(text):
             us, ue = m.span()
-            # a common noun (乡镇, 街镇) may end a place jieba's dictionary knows (新街镇): then it is no common noun
-            if (
-                us == 0
-                or not _HAN_WORD.match(text, us - 1)
-                or (text[us - 1 : ue] in generic and not _ends_known(text, us, ue))
-            ):
+            if us == 0 or not _HAN_WORD.match(text, us - 1) or text[us - 1 : ue] in generic:
                 continue  # no name before it, or a common noun (乡镇, 农村)
             if ue < len(text) and text[us : ue + 1] in generic:
                 continue  # the unit opens a common noun (乡村振兴)
@@ -247,7 +250,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             # the words of the run of text around it (as the whole sentence would be cut: see window_tokens)
             toks = window_tokens(text, us, ue, ctx.jieba_words)
             j = next((k for k, (_w, _s, e) in enumerate(toks) if e == ue), None)
-            if j is None or (toks[j][1] < us and toks[j][0] in generic and not _ends_known(text, us, ue)):
+            if j is None or (toks[j][1] < us and toks[j][0] in generic):
                 continue  # the unit word ends inside a word (乡村振兴), or ends a common noun (乡镇, 农村)
             # the name's own words, walking left: from the word the unit ends (城关镇), or from the word before a
             # unit that is a word of its own (白塔|街道)
@@ -255,12 +258,16 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             first = None
             while i >= 0:
                 w, s, _e = toks[i]
-                if not _HAN_WORD.fullmatch(w) or us - s > max_chars:
-                    break
+                if not _HAN_WORD.fullmatch(w) or us - s > max_chars or w in triggers:
+                    break  # (a verb of setting up the rules add to the dictionary, 建立了, is no unknown name)
                 if i < j and (any(ps <= sent.start + s < pe for ps, pe in places) or sent.start + _e in local):
                     break  # a place found before (红安县|城关镇, 沙圪堵镇|柳树湾村) is the parent, not part of the name
                 tag = word_tag(w)
                 if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")):
+                    if tag == "m" and _NUMERAL_WORD.fullmatch(w):
+                        first = (
+                            i  # 十八|洞村, 八一|村, 四方|村: a numeral opens a name, and nothing before it is its part
+                        )
                     break
                 if word_tag(w[0]) == "r":  # 各街道, 该镇, 本村: a determiner opens the word, no name does
                     break
@@ -288,9 +295,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 and word_tag(text[toks[first][1] : ue]) == ""
             )
             walked = first
-            # jieba's dictionary may know the whole name as a place (新街镇 ns) though it cut it otherwise (新|街镇)
-            known = _known_place(text[toks[first][1] : ue])
-            first = first if under or after_parent or known else _proper_opening(toks, first, j, us, ue)
+            first = first if under or after_parent else _proper_opening(toks, first, j, us, ue)
             if first is None or us - toks[first][1] < 2:
                 # a name of common words standing alone: a place if a frame says so (在仓房镇, 九重镇党委, 土门村等
                 # 12个村), else only if the document names it after its parent elsewhere (海盐县天子湖镇 …
@@ -368,19 +373,14 @@ def _common_frames(rule: dict) -> _Frames | None:
     return _frames(common["id"], tuple(common.get("before") or ["(?!)"]), tuple(common.get("after") or ["(?!)"]))
 
 
-def _known_place(name: str) -> bool:
-    return word_tag(name).startswith("ns")
-
-
-def _ends_known(text: str, us: int, ue: int) -> bool:
-    """A place of jieba's dictionary, of three to five characters, ends with the unit at ``us``–``ue``."""
-    return any(_known_place(text[us - k : ue]) for k in (2, 3, 4) if us >= k)
-
-
 def _nouns(toks: list[tuple[str, int, int]], first: int, j: int) -> bool:
-    """The words of a name of common words are nouns, or words jieba does not know (土门|村, 茶庵|铺镇) — not
-    a time (晚上|进村), a verb or a distinguishing word (所在|苏木) — the word that holds the unit aside."""
-    return all(not (tag := word_tag(toks[k][0])) or tag.startswith("n") for k in range(first, j))
+    """The words of a name of common words are nouns, or words jieba does not know (土门|村, 茶庵|铺镇), or a
+    numeral opening it (十八|洞村) — not a time (晚上|进村), a verb or a distinguishing word (所在|苏木) — the
+    word that holds the unit aside."""
+    return all(
+        not (tag := word_tag(toks[k][0])) or tag.startswith("n") or (k == first and _NUMERAL_WORD.fullmatch(toks[k][0]))
+        for k in range(first, j)
+    )
 
 
 def _local_place(
@@ -399,6 +399,11 @@ _HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _TOWN_UNIT = re.compile("镇|乡|街道|苏木")  # a town's unit inside a name: after two characters, before two
 _LEVEL_CHARS = frozenset("省市县区州旗盟")
 _PREPOSITIONS = frozenset("在到把被让给")  # prepositions that open no place's name
+# a numeral word of Chinese characters that opens a place's name (十八|洞村, 八一|村, 五里|村, 四方|村), not a count
+# of things (三个, 两项, 几批)
+_NUMERAL_WORD = re.compile(
+    "[一二三四五六七八九十百千两双]+[^个项位名次批家类种条件所座户人年月日一二三四五六七八九十百千两双]?"
+)
 _PROPER = ("ns", "nr", "nz")
 
 
@@ -429,17 +434,22 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     reach = int(rule.get("max_chars", 10))
     tail = _body_tail(heads, reach)
     taken = ctx.org_spans
-    not_after = tuple(rule.get("not_after") or ())
+    not_after = _not_after(rule.get("not_after") or "")
     for ps, pe in ctx.place_spans:
         m = tail.match(doc.text, pe)
         if m is None or any(s <= ps < e for s, e in taken):
             continue
-        if doc.text.startswith(not_after, pe):
+        if not_after is not None and not_after.match(doc.text, pe):
             continue  # 某镇和旗林业局, 某镇的某社区党总支: the body is another's (that place proposes its own)
         name = doc.text[ps : m.end()]
         if "\n" in name:
             continue
         yield Mention(type="organization", surface=name, key=name, start=ps, end=m.end(), rule=rule["id"])
+
+
+@lru_cache(maxsize=8)
+def _not_after(pattern: str) -> re.Pattern[str] | None:
+    return re.compile(pattern) if pattern else None
 
 
 @register("shared_unit")

@@ -263,6 +263,9 @@ def strip_invisible(text: str) -> tuple[str, str]:
     return _INVISIBLE.sub("", text), f"removed {len(found)} invisible or control character{plural} ({shown})"
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     import opencc
@@ -274,6 +277,10 @@ def to_simplified(text: str) -> str:
     """Fold traditional to simplified, keeping the length so offsets hold for the original too."""
     converted = _t2s().convert(text)
     if len(converted) == len(text):
-        return converted
+        if _ASTRAL.search(converted) is None:
+            return converted
+        # a few characters fold to rare ones outside the Basic Multilingual Plane (繐 → U+30B38), which fonts
+        # and the patterns' [\u4e00-\u9fff] classes do not know: those keep their own form
+        return "".join(c if c <= "\uffff" or o > "\uffff" else o for c, o in zip(converted, text, strict=True))
     conv = _t2s().convert
-    return "".join(c if len(c := conv(ch)) == 1 else ch for ch in text)
+    return "".join(c if len(c := conv(ch)) == 1 and (c <= "\uffff" or ch > "\uffff") else ch for ch in text)
