@@ -414,7 +414,9 @@ def test_places_of_common_words_in_a_frame_that_says_so(run) -> None:
 
 
 def test_a_preposition_run_into_a_name(run) -> None:
-    # 在祥|周镇: the preposition is no part of the name
+    # 在祥|周镇, 经万|良镇: the preposition is no part of the name; a slogan of parallel parts is no place
+    assert "万良镇" in keys(run("经万良镇纪委核查属实。"), "place")
+    assert keys(run("百县千镇万村高质量发展工程深入实施。驻镇帮镇扶村工作队进驻。"), "place") == []
     assert "祥周镇" in keys(run("在祥周镇，联福村推行“四单工作法”。"), "place")
 
 

@@ -315,7 +315,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             if text[start] in _PREPOSITIONS and us - start >= 3 and not word_tag(toks[first][0]):
                 start += 1  # jieba ran a preposition into a name it does not know (在祥|周镇): it is no part of it
             name = text[start:ue]
-            if name in generic or name[: len(name) - (ue - us)] in generic:
+            if name in generic or name[: len(name) - (ue - us)] in generic or _PARALLEL.fullmatch(name):
                 continue
             a, b = sent.start + start, sent.start + ue
             # a town and the village in it written as one run, which jieba cut across the town's unit
@@ -398,7 +398,9 @@ def _local_place(
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 _TOWN_UNIT = re.compile("镇|乡|街道|苏木")  # a town's unit inside a name: after two characters, before two
 _LEVEL_CHARS = frozenset("省市县区州旗盟")
-_PREPOSITIONS = frozenset("在到把被让给")  # prepositions that open no place's name
+_PREPOSITIONS = frozenset("在到把被让给经由")  # prepositions that open no place's name
+# a slogan of parallel parts, one character and a unit each (百县千镇, 驻镇帮镇): no place's name
+_PARALLEL = re.compile("(?:[^县镇乡村街][县镇乡村]){2,}")
 # a numeral word of Chinese characters that opens a place's name (十八|洞村, 八一|村, 五里|村, 四方|村), not a count
 # of things (三个, 两项, 几批)
 _NUMERAL_WORD = re.compile(

@@ -95,7 +95,10 @@ def parse_source(src: SourceFile) -> Document:
     raw_text, removed = strip_invisible(found.text)
     if removed:
         notes.append(removed)
-    original, seen = clean_text(raw_text)
+    # folded once: cleaning judges the page by its simplified form, and a page with no traditional character
+    # (nearly all) is its own simplified text
+    simple = to_simplified(raw_text)
+    original, seen = clean_text(raw_text, simplified=simple)
     for k, v in (*seen.items(), *found.defaults.items()):
         meta.setdefault(k, v)
     if not _HAN.search(original):
@@ -119,7 +122,7 @@ def parse_source(src: SourceFile) -> Document:
         if iso:
             meta["date"], meta["date_basis"] = iso, basis
             break
-    text = to_simplified(original)
+    text = original if simple == raw_text else to_simplified(original)
     if "title" not in meta and (t := guess_title(text)):
         meta["title"] = t
     if "url" in meta:

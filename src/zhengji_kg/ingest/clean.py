@@ -116,7 +116,10 @@ def lexicon_guard() -> Callable[[str], bool]:
 
 
 def clean_text(
-    text: str, bp: Boilerplate | None = None, keep: Callable[[str], bool] | None = None
+    text: str,
+    bp: Boilerplate | None = None,
+    keep: Callable[[str], bool] | None = None,
+    simplified: str | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Remove web-copy boilerplate; return (clean text, metadata read from the removed lines).
 
@@ -128,11 +131,14 @@ def clean_text(
     bp = bp or load_boilerplate()
     keep = keep or lexicon_guard()
     meta: dict[str, str] = {}
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
+    text = _normalise(text)
     # the patterns and the lexicon are simplified: a page in traditional characters (相關新聞, 版權所有) is
     # judged by its simplified view — the same length, so a span of one is a span of the other — and keeps
     # its own characters (the document folds them later)
-    view = to_simplified(text)
+    # (``simplified``: ``to_simplified(text)`` when the caller has it already, before line ends were normalised)
+    view = to_simplified(text) if simplified is None else _normalise(simplified)
+    if view == text:  # (nearly always: one string then, and the simplified page's own path below)
+        view = text
     # most pages hold no furniture at all: a pattern runs only over a text that holds a word each of its
     # matches must hold (linescan.Screen), which takes more than half off cleaning a page
     live = bp.screen.live(view)
@@ -188,6 +194,10 @@ def clean_text(
             continue
         deduped.append(line)
     return "\n".join(deduped), meta
+
+
+def _normalise(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
 
 
 def _remove_both(rx: re.Pattern[str], view: str, text: str) -> tuple[str, str, int]:
