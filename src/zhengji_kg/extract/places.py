@@ -264,10 +264,9 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                     break  # a place found before (红安县|城关镇, 沙圪堵镇|柳树湾村) is the parent, not part of the name
                 tag = word_tag(w)
                 if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")):
+                    # 十八|洞村, 八一|村, 四方|村: a numeral opens a name, and nothing before it is its part
                     if tag == "m" and _NUMERAL_WORD.fullmatch(w):
-                        first = (
-                            i  # 十八|洞村, 八一|村, 四方|村: a numeral opens a name, and nothing before it is its part
-                        )
+                        first = i
                     break
                 if word_tag(w[0]) == "r":  # 各街道, 该镇, 本村: a determiner opens the word, no name does
                     break
@@ -304,7 +303,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 if us - start >= 2 and word_tag(text[start:ue]) == "" and text[start:ue] not in generic:
                     a, b = sent.start + start, sent.start + ue
                     if common and _nouns(toks, walked, j) and common.framed(doc.text, a, b):
-                        yield from _local_place(doc, common.rule, local, places, a, b, text[start:ue])
+                        yield from _local_place(doc, common.rule_id, local, places, a, b, text[start:ue])
                     else:
                         alone.append((a, b))
                 continue
@@ -323,9 +322,9 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             inner = _TOWN_UNIT.search(name, 2, len(name) - (ue - us) - 2)
             if inner is not None:
                 town = name[: inner.end()]
-                yield from _local_place(doc, rule, local, places, a, a + len(town), town)
+                yield from _local_place(doc, rule["id"], local, places, a, a + len(town), town)
                 a, name = a + len(town), name[len(town) :]
-            yield from _local_place(doc, rule, local, places, a, b, name)
+            yield from _local_place(doc, rule["id"], local, places, a, b, name)
     yield from _named_again(doc, rule, local, alone)
 
 
@@ -348,7 +347,7 @@ class _Frames:
     走进土门村) or right after it (九重镇党委, 土门村等12个村) — ``common`` of the local-place rule, whose
     ``id`` the names found so carry (the scored decision weighs them apart)."""
 
-    rule: dict
+    rule_id: str
     before: re.Pattern[str]
     after: re.Pattern[str]
 
@@ -359,7 +358,7 @@ class _Frames:
 @lru_cache(maxsize=8)
 def _frames(rule_id: str, before: tuple[str, ...], after: tuple[str, ...]) -> _Frames:
     return _Frames(
-        {"id": rule_id},
+        rule_id,
         re.compile("(?:" + "|".join(before) + ")$"),
         re.compile("|".join(after)),
     )
@@ -384,7 +383,7 @@ def _nouns(toks: list[tuple[str, int, int]], first: int, j: int) -> bool:
 
 
 def _local_place(
-    doc: Document, rule: dict, local: dict[int, str], places: list[tuple[int, int]], a: int, b: int, name: str
+    doc: Document, rule_id: str, local: dict[int, str], places: list[tuple[int, int]], a: int, b: int, name: str
 ) -> Iterator[Mention]:
     """The mention of a local place at ``a``–``b``. A place ending right before it (红安县|城关镇,
     城关镇|张家畈村) is its parent: the key is the full name, the mention covers its own words (the parent
@@ -392,7 +391,7 @@ def _local_place(
     parent = local.get(a) or next((doc.text[ps:pe] for ps, pe in places if pe == a), None)
     key = parent + name if parent else name
     local[b] = key
-    yield Mention(type="place", surface=name, key=key, start=a, end=b, rule=rule["id"], aliases=(name,))
+    yield Mention(type="place", surface=name, key=key, start=a, end=b, rule=rule_id, aliases=(name,))
 
 
 _HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -436,7 +435,7 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     reach = int(rule.get("max_chars", 10))
     tail = _body_tail(heads, reach)
     taken = ctx.org_spans
-    not_after = _not_after(rule.get("not_after") or "")
+    not_after = re.compile(rule["not_after"]) if rule.get("not_after") else None
     for ps, pe in ctx.place_spans:
         m = tail.match(doc.text, pe)
         if m is None or any(s <= ps < e for s, e in taken):
@@ -447,11 +446,6 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
         if "\n" in name:
             continue
         yield Mention(type="organization", surface=name, key=name, start=ps, end=m.end(), rule=rule["id"])
-
-
-@lru_cache(maxsize=8)
-def _not_after(pattern: str) -> re.Pattern[str] | None:
-    return re.compile(pattern) if pattern else None
 
 
 @register("shared_unit")

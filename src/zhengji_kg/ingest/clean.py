@@ -12,7 +12,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from zhengji_kg.base.iri import URL_PATTERN
-from zhengji_kg.base.linescan import Screen, remove
+from zhengji_kg.base.linescan import Screen, finditer, remove
 from zhengji_kg.base.matcher import Matcher
 from zhengji_kg.base.resources import load_yaml, ontology_path
 from zhengji_kg.base.rules import load_rules
@@ -201,8 +201,9 @@ def _normalise(text: str) -> str:
 
 
 def _remove_both(rx: re.Pattern[str], view: str, text: str) -> tuple[str, str, int]:
-    """``remove`` on the simplified ``view``, the same spans cut from ``text`` (of the same length)."""
-    spans = [m.span() for m in rx.finditer(view)]
+    """``remove`` on the simplified ``view`` (its lines that can hold a match: ``linescan.finditer``), the same
+    spans cut from ``text`` (of the same length)."""
+    spans = [m.span() for m in finditer(rx, view)]
     if not spans:
         return view, text, 0
     cut_view, cut_text, pos = [], [], 0
