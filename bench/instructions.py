@@ -2,6 +2,7 @@
 
     python bench/instructions.py                       # 100 documents of bench/corpus-2000
     python bench/instructions.py --against v0.6.1      # and the same for another revision, side by side
+    python bench/instructions.py --against A --against B   # several revisions (e.g. before and after a move)
 
 Timings on a shared machine drift by ±10 % over minutes — more than most changes to the extractors — so
 two timed runs of one tree can disagree by more than two trees do. Here each side runs under Valgrind
@@ -15,7 +16,8 @@ Measured, each in a process of its own (all at once, one per core):
   caches loaded), minus the same process stopped after the warm-up: instructions per document;
 - **jieba**: ``jieba.lcut`` (accurate mode, HMM on — ``run.py``'s reference) over the decoded text of the
   same documents, counted the same way;
-- with ``--against REV``: ``ours`` again in a worktree of that revision (``git worktree``, removed after).
+- with ``--against REV`` (once or more): ``ours`` again in a worktree of that revision (``git worktree``,
+  removed after).
 
 It prints instructions per document and their ratio, jieba / ours — the same sense as ``run.py``'s ratio
 to jieba (2.0 means twice jieba's speed), with instructions for seconds. Instructions are not time (a
@@ -28,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
+import itertools
 import os
 import re
 import shutil
@@ -73,8 +77,8 @@ def child(side: str, corpus: Path, warm: int, docs: int) -> None:
 
     try:
         from zhengji_kg.pipeline.worker import process_source
-    except ImportError as exc:  # a revision from before the layers (issue 30) kept the step elsewhere
-        raise SystemExit(f"no zhengji_kg.pipeline.worker here ({exc}): --against needs 0.5.1 or later") from exc
+    except ImportError:  # a revision from before the layers (issue 30, 0.5.0 and earlier) kept it in pipeline.py
+        process_source = importlib.import_module("zhengji_kg.pipeline").process_source
 
     rules = load_rules()
     sources = [SourceFile(f.name, f.read_bytes()) for f in warm_files + measured]
@@ -135,7 +139,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--corpus", type=Path, default=None, help="corpus folder (default bench/corpus-2000, generated)")
     ap.add_argument("--docs", type=int, default=100, help="documents counted (default 100)")
     ap.add_argument("--warm", type=int, default=40, help="documents read first, not counted (default 40)")
-    ap.add_argument("--against", metavar="REV", help="also count a git revision of this repository (tag, commit)")
+    ap.add_argument(
+        "--against",
+        metavar="REV",
+        action="append",
+        default=[],
+        help="also count a git revision of this repository (tag, commit); may be given more than once",
+    )
     ap.add_argument("--child", choices=("ours", "jieba"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     corpus = args.corpus or HERE / "corpus-2000"
@@ -151,8 +161,8 @@ def main(argv: list[str] | None = None) -> None:
 
     with contextlib.ExitStack() as stack:
         trees = {"ours": ROOT / "src"}
-        if args.against:
-            trees[args.against] = stack.enter_context(worktree(args.against)) / "src"
+        for rev in args.against:
+            trees[rev] = stack.enter_context(worktree(rev)) / "src"
         runs = [
             (label, side, src, n)
             for label, src in [*trees.items(), ("jieba", ROOT / "src")]
@@ -179,8 +189,10 @@ def main(argv: list[str] | None = None) -> None:
     for label, n in per_doc.items():
         ratio = per_doc["jieba"] / n
         print(f"{label:12s} {n / 1e6:15.1f} M  {ratio:9.2f}×")
-    if args.against:
-        print(f"ours / {args.against}: {per_doc['ours'] / per_doc[args.against]:.3f}")
+    for rev in args.against:
+        print(f"ours / {rev}: {per_doc['ours'] / per_doc[rev]:.3f}")
+    for older, newer in itertools.pairwise(args.against):
+        print(f"{newer} / {older}: {per_doc[newer] / per_doc[older]:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Dataclasses that carry a document through the pipeline (ingest → segment → extract → relate)."""
+"""Dataclasses that carry a document through the pipeline (ingest → segment → extract → relate), and the
+report of a build (here, not with the build, so that the graph model can carry it without knowing the build)."""
 
 from __future__ import annotations
 
@@ -91,3 +92,19 @@ class Evidence(NamedTuple):
     score: float | None = None  # the scored decision's score (weights.py); None where none decided it
     date: str = ""  # when the sentence dates what it states (model.Relation.date), and how it is known
     date_basis: str = ""
+
+
+@dataclass
+class BuildReport:
+    """What a build read, skipped and produced — printed by the CLI, useful in a notebook."""
+
+    read: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    # files in the corpus folders that are not of a document format (SOURCES.tsv, photo.jpg): not read
+    not_documents: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (read, extract, merge, write)
+    cache_hits: int = 0
+    extracted: int = 0  # documents extracted in this build (not taken from the cache)
+    triples: int = 0
+    warnings: list[str] = field(default_factory=list)

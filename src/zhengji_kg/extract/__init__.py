@@ -2,12 +2,13 @@
 
 ``extract_mentions(doc, rules)`` runs every mention rule of the rule set over the document and resolves
 overlaps (same type: the longer span wins; a concept nested in a mechanism name is the name's part,
-not a mention of its own).
+not a mention of its own) and references back (这一机制) to the names they point to.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import replace
 
 from zhengji_kg.base.model import Document, Mention
 from zhengji_kg.base.rules import RuleSet
@@ -17,7 +18,6 @@ from zhengji_kg.extract import lexicon, mechanisms, named, patterns, places  # n
 from zhengji_kg.extract.boundaries import trim_openings
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.features import mention_features
-from zhengji_kg.extract.mechanisms import resolve_references
 from zhengji_kg.extract.registry import REGISTRY, Extractor
 
 
@@ -188,3 +188,21 @@ def _crosses(m: Mention, spans: list[tuple[int, int]]) -> bool:
     """Whether ``m`` overlaps one of ``spans`` other than as a name inside it: one that ends where the title
     ends is the title cut short (干事担当容错免责实施办法 of 高邮市…干事担当容错免责实施办法), not a name it holds."""
     return any(m.start < e and s < m.end and not (s <= m.start and m.end < e) for s, e in spans)
+
+
+def resolve_references(mentions: list[Mention], rule_ids: frozenset[str]) -> list[Mention]:
+    """Each reference back (a mention of a rule in ``rule_ids``) becomes a mention of the nearest mechanism
+    named before it whose name ends as the reference does (这一专项工作机制 → 中央层面…专项工作机制; 该机制 →
+    any …机制), or is dropped when no such name comes before it."""
+    out: list[Mention] = []
+    names: list[Mention] = []  # mechanisms that are names, in text order
+    for m in sorted(mentions, key=lambda m: m.start):
+        if m.type != "mechanism" or m.rule not in rule_ids:
+            out.append(m)
+            if m.type == "mechanism":
+                names.append(m)
+            continue
+        target = next((n for n in reversed(names) if n.key.endswith(m.key) and n.key != m.key), None)
+        if target is not None:
+            out.append(replace(m, key=target.key))
+    return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from zhengji_kg.base.model import Document, Mention, Sentence
@@ -526,21 +526,3 @@ def _head_rule(rules: RuleSet) -> dict | None:
         "mechanisms.head-rule",
         lambda rs: next((r for r in rs.mention_rules if r.get("kind") == "mechanism_head"), None),
     )
-
-
-def resolve_references(mentions: list[Mention], rule_ids: frozenset[str]) -> list[Mention]:
-    """Each reference back (a mention of a rule in ``rule_ids``) becomes a mention of the nearest mechanism
-    named before it whose name ends as the reference does (这一专项工作机制 → 中央层面…专项工作机制; 该机制 →
-    any …机制), or is dropped when no such name comes before it."""
-    out: list[Mention] = []
-    named: list[Mention] = []  # mechanisms that are names, in text order
-    for m in sorted(mentions, key=lambda m: m.start):
-        if m.type != "mechanism" or m.rule not in rule_ids:
-            out.append(m)
-            if m.type == "mechanism":
-                named.append(m)
-            continue
-        target = next((n for n in reversed(named) if n.key.endswith(m.key) and n.key != m.key), None)
-        if target is not None:
-            out.append(replace(m, key=target.key))
-    return out

@@ -9,7 +9,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from zhengji_kg.base.gazetteer import gazetteer
-from zhengji_kg.base.model import SCORED, Document, Evidence
+from zhengji_kg.base.model import SCORED, BuildReport, Document, Evidence
 from zhengji_kg.base.rules import RuleSet
 from zhengji_kg.kg.netx import to_networkx
 from zhengji_kg.kg.rdf import document_triples, merge_triples, relation_evidence_iri, to_rdf
@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     import networkx as nx
     import pyoxigraph as ox
     import rdflib
-
-    from zhengji_kg.pipeline.corpus import BuildReport
 
 EntityKey = tuple[str, str]
 

@@ -1,4 +1,5 @@
-"""Per-document extraction — a pure function of (document, rules) — and the corpus build around it."""
+"""The corpus build: read every file, take what the cache holds, extract the rest (here, in worker processes
+or on Dask), merge the results in corpus order and write the graph (``build``, ``build_to``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from zhengji_kg.base.model import BuildReport
 from zhengji_kg.base.output import AtomicFile
 from zhengji_kg.base.rules import RuleSet, load_rules
 from zhengji_kg.ingest import (
@@ -31,23 +32,6 @@ from zhengji_kg.pipeline.worker import (
     internal_error,
 )
 from zhengji_kg.pipeline.writer import PartWriter
-
-
-@dataclass
-class BuildReport:
-    """What a build read, skipped and produced — printed by the CLI, useful in a notebook."""
-
-    read: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    # files in the corpus folders that are not of a document format (SOURCES.tsv, photo.jpg): not read
-    not_documents: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (read, extract, merge, write)
-    cache_hits: int = 0
-    extracted: int = 0  # documents extracted in this build (not taken from the cache)
-    triples: int = 0
-    warnings: list[str] = field(default_factory=list)
-
 
 EXECUTORS = ("local", "dask")
 MAX_FILE_MB = 20.0  # one document larger than this is skipped (reported): policy texts are far smaller

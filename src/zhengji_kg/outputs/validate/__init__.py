@@ -16,7 +16,7 @@ instances of a subclass (``zj:Region`` of ``zj:Place``) count for ``sh:class`` a
 
 ::
 
-    from zhengji_kg.validate import validate_file
+    from zhengji_kg.outputs.validate import validate_file
 
     report = validate_file("output", progress=True)   # a build folder or a graph file
     report.conforms, len(report.violations)           # (False, 3)
