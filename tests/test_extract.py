@@ -236,6 +236,18 @@ def test_named_practices(run, decide) -> None:
     assert keys(run("闽东推进“千村示范”工程。"), "mechanism") == ["千村示范工程"]
     # what a man says is not an arrangement
     assert keys(decide("他常说“马上就办”，又说“形象工程”害人。"), "mechanism") == []
+    # a practice called by its kind (做法, 经验) after the quote; a bad practice of the lexicon is none
+    assert keys(run("蒿口镇则探索“绿色积分”做法。"), "mechanism") == ["绿色积分"]
+    assert keys(run("这种“一刀切”做法要不得。"), "mechanism") == []
+
+
+def test_points_and_stations_set_up_for_the_work(run) -> None:
+    # standing points and stations are arrangements by their head, as 机制 and 清单 are; alone they name none
+    assert keys(run("在龙泉镇设立基层减负联系点，开通反映渠道。"), "mechanism") == ["基层减负联系点"]
+    assert keys(run("县里建起干部关爱驿站，为受处分干部解开心结。"), "mechanism") == ["干部关爱驿站"]
+    # a verb of opening is no part of the name it opens
+    assert keys(run("开通“减负直通车”，基层问题直接上报。"), "mechanism") == ["减负直通车"]
+    assert keys(run("全县设立了12个联系点。"), "mechanism") == []
 
 
 def test_bodies_and_places_of_web_copies(run) -> None:
@@ -411,6 +423,43 @@ def test_places_of_common_words_in_a_frame_that_says_so(run) -> None:
     # the town found so is the parent of the village written after it
     doc = run("在茶园铺镇大柳村，村党总支建立“家底台账”。")
     assert "茶园铺镇大柳村" in keys(doc, "place")
+
+
+def test_places_whatever_the_cut(run) -> None:
+    # right after its district a town's name opens where the district ends, though jieba cut across both
+    # (屯留|区渔泽 style) and ran its unit into the body's word (镇党委): the parent and the body say where it is
+    doc = run("甘肃省定西市安定区巉口镇党委召开会议。")
+    assert "安定区巉口镇" in keys(doc, "place")
+    assert keys(run("安吉县把每个村都纳入考核。"), "place") == ["湖州市安吉县"]
+    assert keys(run("安吉县各街道都建立了台账。"), "place") == ["湖州市安吉县"]
+    # the nearest place before the unit is the parent: a name never holds a place (浙江省|安吉县余|村 is none)
+    assert keys(run("浙江省安吉县余村推行积分制。"), "place") == ["浙江省", "湖州市安吉县"]
+    # a rare character jieba cannot class (彧) or a bound morpheme (坳) is a name's part, not a common word
+    assert keys(run("在彧城街道，干部下沉一线。"), "place") == ["彧城街道"]
+    # a name jieba does not know, run into the word of its unit (思|口镇 style): the stem cut alone is one
+    # unknown word; common words are not (干部|进村)
+    assert keys(run("蒿口镇则探索“潜绩积分”做法。"), "place") == ["蒿口镇"]
+    for none in ("干部进村入户开展走访。", "推进古城镇保护利用。", "加快小城镇建设步伐。", "县里组织干部下乡镇调研。"):
+        assert keys(run(none), "place") == [], none
+    # a village after the town it points back to (该镇…村), a town after a town and 、
+    assert keys(run("该乡青石坳村建立了台账。"), "place") == ["青石坳村"]
+    assert keys(run("该镇石牛岭村建立了台账。"), "place") == ["石牛岭村"]
+    assert keys(run("该镇把干部实绩写入档案。"), "place") == []
+    assert keys(run("在龙泉镇、石磨镇设立联系点。"), "place") == ["石磨镇", "龙泉镇"]
+
+
+def test_places_a_mechanism_is_set_up_or_tried_in(run) -> None:
+    # 在 + the places (a list) + a verb of setting up or trying: each place practises what the sentence names
+    doc = run("县里建立“民情夜访”制度，在柏树镇、青杠乡等6个乡镇设立联络员。")
+    assert ("民情夜访制度", "practicedIn", "柏树镇") in rels(doc, "practicedIn")
+    assert ("民情夜访制度", "practicedIn", "青杠乡") in rels(doc, "practicedIn")
+    doc = run("今年县委组织部在柏树镇、青杠乡试点推行干部实绩档案。")
+    assert {o for _s, _p, o in rels(doc, "practicedIn")} >= {"柏树镇", "青杠乡"}
+    # a place whose experience is learnt from (学习借鉴柏树镇经验) practises nothing
+    assert rels(run("在学习借鉴柏树镇经验的基础上建立干部实绩档案。"), "practicedIn") == []
+    # the places the next sentence makes its pilots
+    doc = run("县委组织部探索推行“群众评绩”制度，每年由村民代表打分。柏树镇、青杠乡作为首批试点，已有两人被调整。")
+    assert {o for _s, _p, o in rels(doc, "practicedIn")} >= {"柏树镇", "青杠乡"}
 
 
 def test_a_preposition_run_into_a_name(run) -> None:

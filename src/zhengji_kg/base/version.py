@@ -2,4 +2,4 @@
 rules' digest, the GEXF's creator) — a module of its own, so that those need not import the package, which
 imports the build."""
 
-__version__ = "0.6.3"
+__version__ = "0.6.4"

@@ -107,6 +107,7 @@ def _walk_left(
     """Return (name start offset in sentence, index of the token that stopped the walk)."""
     w = ctx.rules.words
     stops, triggers, mods, scopes = w["stops"], w["triggers"], w["modifiers"], w["scope_ends"]
+    scope_objects = w.get("scope_objects", frozenset())
     setting_up = w.get("establish_cues", frozenset())
     passive = w.get("passive_markers", frozenset())
     prefixes = tuple(w.get("stop_prefixes", ()))
@@ -151,8 +152,13 @@ def _walk_left(
             collected += 1
             i -= 1
             continue
-        if word in scopes and head_end is not None and clean_label(sent.text[start:head_end]) in generic:
-            start = s  # 重要事项监督台账: without its scope word the name would be generic
+        if word in scopes and (
+            (head_end is not None and clean_label(sent.text[start:head_end]) in generic)
+            or (i + 1 < len(toks) and toks[i + 1][0] in scope_objects)
+        ):
+            # 重要事项监督台账: without its scope word the name would be generic; 工作事项准入制度: the word after it
+            # acts on the items (准入, 清单), so they are the name's own
+            start = s
             collected += 1
             i -= 1
             continue

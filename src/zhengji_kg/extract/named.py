@@ -29,7 +29,10 @@ def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
     kept = set(rule.get("kept_suffixes") or ())
     verbs = sorted(rule.get("verbs") or (), key=len, reverse=True)
     carriers = sorted(rule.get("carriers") or (), key=len, reverse=True)
-    with_kind, after_place, vehicle = _practice_patterns(tuple(suffixes), tuple(verbs), tuple(carriers))
+    called = sorted(rule.get("called") or (), key=len, reverse=True)
+    with_kind, after_place, vehicle, named_as = _practice_patterns(
+        tuple(suffixes), tuple(verbs), tuple(carriers), tuple(called)
+    )
     # where each quoted name starts → (name, its end, the kind word after it, whether 的 stands before that)
     found: dict[int, tuple[str, int, str, bool]] = {}
     for m in with_kind.finditer(doc.text):
@@ -41,6 +44,8 @@ def named_practices(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention
     for m in vehicle.finditer(doc.text):
         for q in _QUOTED_NAME.finditer(m.group(1)):
             found.setdefault(m.start(1) + q.start(1), (q.group(1), m.start(1) + q.end(1), "", False))
+    for m in named_as.finditer(doc.text):
+        found.setdefault(m.start(1), (m.group(1), m.end(1), "", False))
     concept_forms = ctx.rules.derived(
         "named.concept-forms",
         lambda rs: [f for r in rs.mention_rules if r.get("kind") == "quoted" for f in r.get("_forms", ())],
@@ -65,18 +70,21 @@ _QUOTED_NAME = re.compile(_NAME)
 
 @lru_cache(maxsize=8)
 def _practice_patterns(
-    suffixes: tuple[str, ...], verbs: tuple[str, ...], carriers: tuple[str, ...]
-) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    suffixes: tuple[str, ...], verbs: tuple[str, ...], carriers: tuple[str, ...], called: tuple[str, ...] = ()
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """A quoted name with its kind word after it; one right after a place (matched at the place's end),
-    with at most a verb of introducing and 的 between, its kind word optional; and a run of quoted names
-    that 以…为 makes the vehicle of the work (以“…”“…”为载体)."""
+    with at most a verb of introducing and 的 between, its kind word optional; a run of quoted names
+    that 以…为 makes the vehicle of the work (以“…”“…”为载体); and a quoted name a kind word is said to be
+    (…的做法是“街坊评议”) — the quotation ending its clause, not opening a description of its own."""
     kinds = "|".join(map(re.escape, suffixes)) or "(?!)"
     intro = "|".join(map(re.escape, verbs))
     held = "|".join(map(re.escape, carriers)) or "(?!)"
+    said = "|".join(map(re.escape, called)) or "(?!)"
     return (
         re.compile(f"{_NAME}的?({kinds})"),
         re.compile(f"(?:{intro})?的?{_NAME}({kinds})?" if intro else f"的?{_NAME}({kinds})?"),
         re.compile(f"以((?:{_NAME.replace('(', '(?:', 1)}[、，,和及]?){{1,4}})为(?:{held})"),
+        re.compile(f"(?:{said}){_NAME}(?=[，,。；;！!]|$)"),
     )
 
 

@@ -235,6 +235,7 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
     places = ctx.place_spans
     common = _common_frames(rule)
     triggers = ctx.rules.words.get("triggers", frozenset())
+    bodies = frozenset(rule.get("bodies_after_unit") or ())
     local: dict[int, str] = {}  # end → full name of the local places found so far
     alone: list[tuple[int, int]] = []  # spans of names of common words with no parent before them
     for sent in doc.sentences:
@@ -247,8 +248,17 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 continue  # the unit opens a common noun (乡村振兴)
             if any(pe == sent.start + ue for _ps, pe in places):
                 continue  # the gazetteer's own division ends here (浦东新区, 滨海新区)
-            # the words of the run of text around it (as the whole sentence would be cut: see window_tokens)
-            toks = window_tokens(text, us, ue, ctx.jieba_words)
+            # the words of the run of text around it (as the whole sentence would be cut: see window_tokens),
+            # cut again where a name must end: at a place found before it, after a unit that opens a body
+            ends = [pe - sent.start for _ps, pe in places if sent.start < pe < sent.start + us]
+            ends += [b - sent.start for b in local if sent.start < b < sent.start + us]
+            toks = _recut(window_tokens(text, us, ue, ctx.jieba_words), us, ue, ends, bodies)
+            after = _after_parent(text, toks, us, ue, ends, max_chars, ctx)
+            if after is not None and text[after:ue] not in generic and text[after:us] not in generic:
+                yield from _local_place(
+                    doc, rule["id"], local, places, sent.start + after, sent.start + ue, text[after:ue]
+                )
+                continue
             j = next((k for k, (_w, _s, e) in enumerate(toks) if e == ue), None)
             if j is None or (toks[j][1] < us and toks[j][0] in generic):
                 continue  # the unit word ends inside a word (乡村振兴), or ends a common noun (乡镇, 农村)
@@ -295,6 +305,8 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             )
             walked = first
             first = first if under or after_parent else _proper_opening(toks, first, j, us, ue)
+            if first is None and toks[j][1] < us and _unknown_word(text[toks[walked][1] : us], ctx):
+                first = walked  # 思|口镇, 差|干镇: jieba ran a name it does not know into the unit's word
             if first is None or us - toks[first][1] < 2:
                 # a name of common words standing alone: a place if a frame says so (在仓房镇, 九重镇党委, 土门村等
                 # 12个村), else only if the document names it after its parent elsewhere (海盐县天子湖镇 …
@@ -302,7 +314,8 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
                 start = toks[walked][1]
                 if us - start >= 2 and word_tag(text[start:ue]) == "" and text[start:ue] not in generic:
                     a, b = sent.start + start, sent.start + ue
-                    if common and _nouns(toks, walked, j) and common.framed(doc.text, a, b):
+                    sibling = a > 0 and doc.text[a - 1] == "、" and a - 1 in local  # 龙泉镇、石磨镇
+                    if common and _nouns(toks, walked, j) and (sibling or common.framed(doc.text, a, b)):
                         yield from _local_place(doc, common.rule_id, local, places, a, b, text[start:ue])
                     else:
                         alone.append((a, b))
@@ -377,7 +390,9 @@ def _nouns(toks: list[tuple[str, int, int]], first: int, j: int) -> bool:
     numeral opening it (十八|洞村) — not a time (晚上|进村), a verb or a distinguishing word (所在|苏木) — the
     word that holds the unit aside."""
     return all(
-        not (tag := word_tag(toks[k][0])) or tag.startswith("n") or (k == first and _NUMERAL_WORD.fullmatch(toks[k][0]))
+        (tag := word_tag(toks[k][0])) in _NAME_LIKE
+        or tag.startswith("n")
+        or (k == first and _NUMERAL_WORD.fullmatch(toks[k][0]))
         for k in range(first, j)
     )
 
@@ -419,9 +434,67 @@ def _proper_opening(toks: list[tuple[str, int, int]], first: int, j: int, us: in
             tag = word_tag(w) or word_tag(w[: len(w) - (ue - us)])
         else:
             tag = word_tag(w)
-        if not tag or tag.startswith(_PROPER):
+        if tag in _NAME_LIKE or tag.startswith(_PROPER):
             return k
     return None
+
+
+# word classes of jieba's that a place's name is made of as readily as of a proper name: a word it does not
+# know (''), a character it cannot class (x: 蚺), a bound morpheme (g, zg, ng: 坳, 巉), a word of locality (s: 城北)
+_NAME_LIKE = frozenset(("", "x", "g", "zg", "ng", "s"))
+
+
+def _unknown_word(stem: str, ctx: Context) -> bool:
+    """Whether ``stem`` (two or three characters) cut alone is one word jieba's tag table does not know: the
+    name jieba ran into the word of its unit (思|口镇) is such a word (思口), a run of common words is not."""
+    if not 2 <= len(stem) <= 3:
+        return False
+    words = tokens(stem, ctx.jieba_words)
+    return len(words) == 1 and word_tag(stem) == ""
+
+
+def _recut(
+    toks: list[tuple[str, int, int]], us: int, ue: int, ends: list[int], bodies: frozenset[str]
+) -> list[tuple[str, int, int]]:
+    """jieba's words around a unit (``us``–``ue``), cut again where a name has a boundary whatever jieba's
+    dictionary says: at the end of a place found before it (屯留区|渔泽 was one word, 区渔泽), and after a unit
+    that opens the word of a body (渔泽|镇|党委 was 镇党委)."""
+    out: list[tuple[str, int, int]] = []
+    for w, s, e in toks:
+        cuts = sorted(
+            {p for p in ends if s < p < e} | ({ue} if s == us and e > ue and w[ue - us :] in bodies else set())
+        )
+        if not cuts:
+            out.append((w, s, e))
+            continue
+        prev = s
+        for c in sorted(cuts):
+            out.append((w[prev - s : c - s], prev, c))
+            prev = c
+        out.append((w[prev - s :], prev, e))
+    return out
+
+
+def _after_parent(
+    text: str, toks: list[tuple[str, int, int]], us: int, ue: int, ends: list[int], max_chars: int, ctx: Context
+) -> int | None:
+    """The start of a name written right after the place it lies in (安定区|巉口|镇), however jieba cut the
+    sentence: the parent says where the name opens. Its own words, cut alone, open with a noun or a word of a
+    name (``_NAME_LIKE``) and hold no verb, adverb, preposition, conjunction, particle, pronoun or locality
+    word (县里|把|村, 区|各|街道, 县|推进|乡镇 are none). None where no place ends two to ``max_chars`` − 1
+    characters before the unit, or what follows it is no such name: the ordinary walk decides."""
+    start = max((p for p in ends if p <= us), default=None)  # the nearest place before it, and no other
+    if start is None or not 2 <= us - start < max_chars:
+        return None
+    stem = text[start:us]
+    if not _HAN_WORD.fullmatch(stem) or stem[-1] in _LEVEL_CHARS or not any(e == ue for _w, _s, e in toks):
+        return None  # (the unit inside a word of the sentence, 城关镇长: the walk decides)
+    tags = [word_tag(w) for w, _s, _e in tokens(stem, ctx.jieba_words)]
+    if not (tags[0] in _NAME_LIKE or tags[0].startswith("n")):
+        return None
+    if any(t.startswith(("v", "d", "p", "c", "u", "r", "f")) for t in tags[1:]):
+        return None
+    return start
 
 
 @register("place_body")

@@ -380,7 +380,8 @@ def _adjacent_relations(
     doc: Document, by_sent: dict[int, list[Mention]], adjacent_rules: list[dict], rules: RuleSet, out: Proposals
 ) -> None:
     """Rules of ``scope: adjacent``: the pattern read over two adjacent sentences of one paragraph as one
-    span (第一条 为……落实X……。根据……，制定本办法。), the subject in the second, the object in the first."""
+    span (第一条 为……落实X……。根据……，制定本办法。), the subject in the second, the object in the first — or,
+    with ``subject_in: first``, the other way round (…推行X制度。A镇、B镇作为首批试点)."""
     prev: Sentence | None = None
     for sent in doc.sentences:
         if prev is not None and prev.paragraph == sent.paragraph:
@@ -390,10 +391,11 @@ def _adjacent_relations(
             ms = firsts + seconds
             if 2 <= len(ms) <= MAX_STATED_MENTIONS:
                 for rule in adjacent_rules:
-                    for s in seconds:
+                    subjects, objects = (firsts, seconds) if rule.get("subject_in") == "first" else (seconds, firsts)
+                    for s in subjects:
                         if s.type != rule["subject"]:
                             continue
-                        for o in firsts:
+                        for o in objects:
                             if o.type != rule["object"] or o.key == s.key:
                                 continue
                             if rule["_pattern"].search(abstract(span, ms, s, o)):
