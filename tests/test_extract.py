@@ -460,6 +460,32 @@ def test_places_a_mechanism_is_set_up_or_tried_in(run) -> None:
     # the places the next sentence makes its pilots
     doc = run("县委组织部探索推行“群众评绩”制度，每年由村民代表打分。柏树镇、青杠乡作为首批试点，已有两人被调整。")
     assert {o for _s, _p, o in rels(doc, "practicedIn")} >= {"柏树镇", "青杠乡"}
+    # what is piloted is what the first sentence sets up, not another name after it
+    doc = run("县委组织部探索推行“群众评绩”制度，评分占年度考核总分的三成。柏树镇、青杠乡作为首批试点。")
+    assert {s for s, _p, _o in rels(doc, "practicedIn")} == {"群众评绩制度"}
+
+
+def test_mechanisms_set_up_according_to_a_requirement(run) -> None:
+    # set up or improved according to the requirement, with or without a comma between
+    doc = run("下一步将按照“三个区分开来”的要求完善干部容错免责机制。")
+    assert rels(doc, "implements") == [("干部容错免责机制", "implements", "三个区分开来")]
+    doc = run("县里将坚持“三个区分开来”，健全容错纠错机制，同时严肃查处诬告陷害行为。")
+    assert rels(doc, "implements") == [("容错纠错机制", "implements", "三个区分开来")]
+    # deciding later in its sentence according to the requirement (予以容错): the mechanism's own decisions
+    doc = run("县里建立容错纠错会商制度，对先行先试出现失误的干部，按照“三个区分开来”原则予以容错。")
+    assert rels(doc, "implements") == [("容错纠错会商制度", "implements", "三个区分开来")]
+    doc = run("县里建立干部实绩档案，同时按照“三个区分开来”的要求开展了培训。")
+    assert rels(doc, "implements") == []
+
+
+def test_a_byline_under_the_title_issues_the_regulation(run) -> None:
+    doc = run(
+        "安吉县干部实绩档案管理办法（试行）\n（中共安吉县委组织部 2025年4月印发）\n\n"
+        "第一条 为贯彻落实党中央部署，制定本办法。"
+    )
+    assert rels(doc, "establishedBy") == [("安吉县干部实绩档案管理办法", "establishedBy", "中共安吉县委组织部")]
+    # the department of society work (社会工作部) is a body of a level's committee
+    assert keys(run("须经县委社会工作部审核后方可交办。"), "organization") == ["县委社会工作部"]
 
 
 def test_a_preposition_run_into_a_name(run) -> None:

@@ -429,12 +429,20 @@ _DEPTH = {"province": 1, "city": 2, "county": 3, "": 4}
 
 
 _ISSUER_GAP = re.compile(r"[\s、，,。]*")
+# a byline under a regulation's title: （中共X县委组织部 2025年4月印发）, （2025年4月2日X印发）
+_ISSUE_DATE = (
+    r"(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?"
+    r"|[〇零一二三四五六七八九]{4}年(?:[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)?)"
+)
+_ISSUER_LEAD = re.compile(rf"[\s（(]*(?:{_ISSUE_DATE})?[\s、，,。]*")
+_ISSUER_TAIL = re.compile(rf"[\s、，,。]*(?:{_ISSUE_DATE})?\s*(?:印发|发布|制发|颁布|修订)?[\s）)。]*")
 SELF_REFERENCE_KIND = "self_reference"
 
 
 def issuer_lines(doc: Document, by_sent: dict[int, list[Mention]]) -> Iterator[tuple[Sentence, list[Mention]]]:
     """The organizations of each line made of nothing else (a 红头's 中共湖州市委  湖州市人民政府, a
-    signature): the bodies that issue a document, in text order. A place inside a body's name is the
+    signature, a byline under the title: （中共湖州市委组织部 2020年3月印发）): the bodies that issue a document,
+    in text order. A place inside a body's name is the
     body's (中共湖州市委 holds 湖州市)."""
     first_of: dict[int, Sentence] = {}
     last_of: dict[int, Sentence] = {}
@@ -448,13 +456,14 @@ def issuer_lines(doc: Document, by_sent: dict[int, list[Mention]]) -> Iterator[t
         orgs = [m for m in ms if m.type == "organization" and m.start < m.end]
         if not orgs or any(not any(o.start <= m.start and m.end <= o.end for o in orgs) for m in ms):
             continue
-        pos = sent.start
+        lead = _ISSUER_LEAD.match(doc.text, sent.start, orgs[0].start)
+        pos = lead.end() if lead and lead.end() == orgs[0].start else sent.start
         for o in orgs:
             if o.start < pos or not _ISSUER_GAP.fullmatch(doc.text, pos, o.start):
                 break
             pos = o.end
         else:
-            if _ISSUER_GAP.fullmatch(doc.text, pos, sent.end):
+            if _ISSUER_TAIL.fullmatch(doc.text, pos, sent.end):
                 yield sent, orgs
 
 
