@@ -446,6 +446,13 @@ def test_places_whatever_the_cut(run) -> None:
     assert keys(run("该镇石牛岭村建立了台账。"), "place") == ["石牛岭村"]
     assert keys(run("该镇把干部实绩写入档案。"), "place") == []
     assert keys(run("在龙泉镇、石磨镇设立联系点。"), "place") == ["石磨镇", "龙泉镇"]
+    # a town and its village as one run longer than one name (龙源口镇桥林村), a verb morpheme opening a name (濯)
+    assert {"青石坳镇", "青石坳镇桥林村"} <= set(keys(run("”青石坳镇桥林村党支部书记说。"), "place"))
+    assert "濯水镇" in keys(run("区里派出考察组，到濯水镇古镇保护一线蹲点考察。"), "place")
+    assert keys(run("全县村级组织牌子由平均每村17块压减到4块以内。"), "place") == []
+    # a body named after a chain of places is also named by its own place (前川村党支部)
+    doc = run("吉林省白山市抚松县松江河镇前川村党支部书记说。")
+    assert [m.aliases[-1] for m in doc.mentions if m.type == "organization"] == ["前川村党支部"]
 
 
 def test_places_a_mechanism_is_set_up_or_tried_in(run) -> None:
@@ -476,6 +483,20 @@ def test_mechanisms_set_up_according_to_a_requirement(run) -> None:
     assert rels(doc, "implements") == [("容错纠错会商制度", "implements", "三个区分开来")]
     doc = run("县里建立干部实绩档案，同时按照“三个区分开来”的要求开展了培训。")
     assert rels(doc, "implements") == []
+
+
+def test_mechanisms_as_means_guarantee_and_purpose(run) -> None:
+    # the means that moves people toward the notion (通过…，引导…), what gives it its guarantee, its stated aim
+    doc = run("通过建立干部潜绩档案，引导干部树立和践行正确政绩观。")
+    assert rels(doc, "implements") == [("干部潜绩档案", "implements", "正确政绩观")]
+    doc = run("干部潜绩档案为践行正确政绩观提供了制度保障。")
+    assert rels(doc, "implements") == [("干部潜绩档案", "implements", "正确政绩观")]
+    doc = run("县委出台干部容错免责办法，旨在落实“三个区分开来”。")
+    assert rels(doc, "implements") == [("干部容错免责办法", "implements", "三个区分开来")]
+    assert rels(run("县委出台干部容错免责办法，旨在保护干部，“三个区分开来”另有细则。"), "implements") == []
+    # a mechanism run in places (已在…落地实施)
+    doc = run("干部潜绩档案已在柏树镇、青杠乡落地实施。")
+    assert {o for _s, _p, o in rels(doc, "practicedIn")} == {"柏树镇", "青杠乡"}
 
 
 def test_a_byline_under_the_title_issues_the_regulation(run) -> None:

@@ -268,12 +268,14 @@ def local_places(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
             first = None
             while i >= 0:
                 w, s, _e = toks[i]
-                if not _HAN_WORD.fullmatch(w) or us - s > max_chars or w in triggers:
+                # (a town and its village written as one run, 龙源口镇桥林村, may be twice as long)
+                reach = max_chars * 2 if _TOWN_UNIT.search(text, s + 2, us) else max_chars
+                if not _HAN_WORD.fullmatch(w) or us - s > reach or w in triggers:
                     break  # (a verb of setting up the rules add to the dictionary, 建立了, is no unknown name)
                 if i < j and (any(ps <= sent.start + s < pe for ps, pe in places) or sent.start + _e in local):
                     break  # a place found before (红安县|城关镇, 沙圪堵镇|柳树湾村) is the parent, not part of the name
                 tag = word_tag(w)
-                if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")):
+                if tag.startswith(not_first) and not tag.startswith(("ns", "nr", "nz", "vn")) and tag not in _NAME_LIKE:
                     # 十八|洞村, 八一|村, 四方|村: a numeral opens a name, and nothing before it is its part
                     if tag == "m" and _NUMERAL_WORD.fullmatch(w):
                         first = i
@@ -425,7 +427,8 @@ _PROPER = ("ns", "nr", "nz")
 
 def _proper_opening(toks: list[tuple[str, int, int]], first: int, j: int, us: int, ue: int) -> int | None:
     """The first of the words ``first``…``j`` (``j`` ends with the unit, ``us``–``ue``) that is a proper name
-    or unknown to jieba's tag table — for the word that holds the unit, what it is without it — or None."""
+    or unknown to jieba's tag table — for the word that holds the unit, what it is without it — or None. A word
+    of locality (城北) opens a name only in a frame (``_nouns``): 下|党|乡下|党村 is jieba cutting across a unit."""
     for k in range(first, j + 1):
         w, s, _e = toks[k]
         if k == j:
@@ -434,14 +437,20 @@ def _proper_opening(toks: list[tuple[str, int, int]], first: int, j: int, us: in
             tag = word_tag(w) or word_tag(w[: len(w) - (ue - us)])
         else:
             tag = word_tag(w)
-        if tag in _NAME_LIKE or tag.startswith(_PROPER):
-            return k
+        if (tag in _NAME_LIKE and tag != "s") or tag.startswith(_PROPER):
+            # a bound morpheme stands in a name with the word before it (青石|坳): that word opens it (not the
+            # unit's own word, whose remainder says nothing of the words before it: 平均|每村)
+            return k - 1 if first < k < j and tag in _BOUND else k
     return None
 
 
+_BOUND = frozenset(("g", "zg", "ng", "vg"))
+
+
 # word classes of jieba's that a place's name is made of as readily as of a proper name: a word it does not
-# know (''), a character it cannot class (x: 蚺), a bound morpheme (g, zg, ng: 坳, 巉), a word of locality (s: 城北)
-_NAME_LIKE = frozenset(("", "x", "g", "zg", "ng", "s"))
+# know (''), a character it cannot class (x: 蚺), a bound morpheme (g, zg, ng, vg: 坳, 巉, 濯), a word of
+# locality (s: 城北)
+_NAME_LIKE = frozenset(("", "x", "g", "zg", "ng", "vg", "s"))
 
 
 def _unknown_word(stem: str, ctx: Context) -> bool:
@@ -518,7 +527,12 @@ def place_bodies(doc: Document, rule: dict, ctx: Context) -> Iterator[Mention]:
         name = doc.text[ps : m.end()]
         if "\n" in name:
             continue
-        yield Mention(type="organization", surface=name, key=name, start=ps, end=m.end(), rule=rule["id"])
+        # a body written after the chain of places it lies in (白山市抚松县松江河镇前川村党支部) is also the body
+        # named by each shorter tail of the chain, its own place's (前川村党支部) the shortest
+        tails = tuple(doc.text[s : m.end()] for s, e in ctx.place_spans if ps < s and e < m.end())
+        yield Mention(
+            type="organization", surface=name, key=name, start=ps, end=m.end(), rule=rule["id"], aliases=tails
+        )
 
 
 @register("shared_unit")
