@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def keys(doc, etype):
     return sorted({m.key for m in doc.mentions if m.type == etype})
@@ -472,29 +474,30 @@ def test_places_a_mechanism_is_set_up_or_tried_in(run) -> None:
     assert {s for s, _p, _o in rels(doc, "practicedIn")} == {"群众评绩制度"}
 
 
-def test_mechanisms_set_up_according_to_a_requirement(run) -> None:
-    # set up or improved according to the requirement, with or without a comma between
-    doc = run("下一步将按照“三个区分开来”的要求完善干部容错免责机制。")
-    assert rels(doc, "implements") == [("干部容错免责机制", "implements", "三个区分开来")]
-    doc = run("县里将坚持“三个区分开来”，健全容错纠错机制，同时严肃查处诬告陷害行为。")
-    assert rels(doc, "implements") == [("容错纠错机制", "implements", "三个区分开来")]
-    # deciding later in its sentence according to the requirement (予以容错): the mechanism's own decisions
-    doc = run("县里建立容错纠错会商制度，对先行先试出现失误的干部，按照“三个区分开来”原则予以容错。")
-    assert rels(doc, "implements") == [("容错纠错会商制度", "implements", "三个区分开来")]
-    doc = run("县里建立干部实绩档案，同时按照“三个区分开来”的要求开展了培训。")
-    assert rels(doc, "implements") == []
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # set up or improved according to the requirement, with or without a comma between
+        ("下一步将按照“三个区分开来”的要求完善干部容错免责机制。", [("干部容错免责机制", "三个区分开来")]),
+        ("县里将坚持“三个区分开来”，健全容错纠错机制，同时严肃查处诬告陷害行为。", [("容错纠错机制", "三个区分开来")]),
+        # deciding later in its sentence according to it (予以容错): the mechanism's own decisions, not others'
+        (
+            "县里建立容错纠错会商制度，对先行先试出现失误的干部，按照“三个区分开来”原则予以容错。",
+            [("容错纠错会商制度", "三个区分开来")],
+        ),
+        ("县里建立干部实绩档案，同时按照“三个区分开来”的要求开展了培训。", []),
+        # the means that moves people toward the notion (通过…，引导…), what gives it its guarantee, its aim
+        ("通过建立干部潜绩档案，引导干部树立和践行正确政绩观。", [("干部潜绩档案", "正确政绩观")]),
+        ("干部潜绩档案为践行正确政绩观提供了制度保障。", [("干部潜绩档案", "正确政绩观")]),
+        ("县委出台干部容错免责办法，旨在落实“三个区分开来”。", [("干部容错免责办法", "三个区分开来")]),
+        ("县委出台干部容错免责办法，旨在保护干部，“三个区分开来”另有细则。", []),
+    ],
+)
+def test_what_a_mechanism_serves(run, sentence: str, expected: list[tuple[str, str]]) -> None:
+    assert rels(run(sentence), "implements") == [(m, "implements", c) for m, c in expected]
 
 
-def test_mechanisms_as_means_guarantee_and_purpose(run) -> None:
-    # the means that moves people toward the notion (通过…，引导…), what gives it its guarantee, its stated aim
-    doc = run("通过建立干部潜绩档案，引导干部树立和践行正确政绩观。")
-    assert rels(doc, "implements") == [("干部潜绩档案", "implements", "正确政绩观")]
-    doc = run("干部潜绩档案为践行正确政绩观提供了制度保障。")
-    assert rels(doc, "implements") == [("干部潜绩档案", "implements", "正确政绩观")]
-    doc = run("县委出台干部容错免责办法，旨在落实“三个区分开来”。")
-    assert rels(doc, "implements") == [("干部容错免责办法", "implements", "三个区分开来")]
-    assert rels(run("县委出台干部容错免责办法，旨在保护干部，“三个区分开来”另有细则。"), "implements") == []
-    # a mechanism run in places (已在…落地实施)
+def test_a_mechanism_run_in_places(run) -> None:
     doc = run("干部潜绩档案已在柏树镇、青杠乡落地实施。")
     assert {o for _s, _p, o in rels(doc, "practicedIn")} == {"柏树镇", "青杠乡"}
 
