@@ -14,7 +14,14 @@ from zhengji_kg.base.model import Document, Mention
 from zhengji_kg.base.rules import RuleSet
 from zhengji_kg.base.segment import posseg
 from zhengji_kg.base.weights import Weights
-from zhengji_kg.extract import lexicon, mechanisms, named, patterns, places  # noqa: F401  (each registers its extractors)
+from zhengji_kg.extract import (  # noqa: F401  (each registers its extractors)
+    lexicon,
+    local_places,
+    mechanisms,
+    named,
+    patterns,
+    places,
+)
 from zhengji_kg.extract.boundaries import trim_openings
 from zhengji_kg.extract.context import Context
 from zhengji_kg.extract.features import mention_features
