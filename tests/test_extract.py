@@ -508,6 +508,11 @@ def test_a_byline_under_the_title_issues_the_regulation(run) -> None:
         "第一条 为贯彻落实党中央部署，制定本办法。"
     )
     assert rels(doc, "establishedBy") == [("安吉县干部实绩档案管理办法", "establishedBy", "中共安吉县委组织部")]
+    # the byline's date may be written in Chinese numerals, as a signature's is (base/dates.py reads both)
+    doc = run(
+        "安吉县干部实绩档案管理办法\n（中共安吉县委组织部 二〇二五年四月印发）\n\n第一条 为激励干部，制定本办法。"
+    )
+    assert rels(doc, "establishedBy") == [("安吉县干部实绩档案管理办法", "establishedBy", "中共安吉县委组织部")]
     # the department of society work (社会工作部) is a body of a level's committee
     assert keys(run("须经县委社会工作部审核后方可交办。"), "organization") == ["县委社会工作部"]
 

@@ -105,6 +105,8 @@ _MD = "[0-9０-９]{1,2}|[〇一二三四五六七八九十]{1,3}"
 _WRITTEN = re.compile(rf"({_Y})\s*年(?:\s*({_MD})\s*月(?:\s*({_MD})\s*[日号]?)?)?")
 # 2024-09-02, 2024/9/2, 2024.9.2, 2024-09 (ISO and the forms web pages print)
 _NUMERIC = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})(?:[-/.](\d{1,2}))?(?!\d)")
+# either form, as a pattern to write into others (a byline's date: （中共X县委组织部 2025年4月印发）)
+DATE_PATTERN = f"(?:{_WRITTEN.pattern}|{_NUMERIC.pattern})"
 
 
 def parse_date(text: str) -> PartialDate | None:

@@ -69,15 +69,21 @@ def remove(pattern: re.Pattern[str], text: str) -> tuple[str, int]:
     of the others."""
     if not line_anchors(pattern):
         return pattern.subn("", text)
-    pieces: list[str] = []
-    pos = 0
-    for m in finditer(pattern, text):
-        pieces.append(text[pos : m.start()])
-        pos = m.end()
-    if not pieces:
-        return text, 0
+    spans = [m.span() for m in finditer(pattern, text)]
+    return cut(text, spans), len(spans)
+
+
+def cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` without the (sorted, disjoint) ``spans`` — those ``remove`` found, or found in a text of the
+    same length (a page's simplified view, cut where its own characters are)."""
+    if not spans:
+        return text
+    pieces, pos = [], 0
+    for a, b in spans:
+        pieces.append(text[pos:a])
+        pos = b
     pieces.append(text[pos:])
-    return "".join(pieces), len(pieces) - 1
+    return "".join(pieces)
 
 
 @lru_cache(maxsize=64)

@@ -274,7 +274,7 @@ def _recut(
             out.append((w, s, e))
             continue
         prev = s
-        for c in sorted(cuts):
+        for c in cuts:
             out.append((w[prev - s : c - s], prev, c))
             prev = c
         out.append((w[prev - s :], prev, e))

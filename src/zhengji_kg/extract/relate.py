@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from itertools import combinations, pairwise
 from typing import Any
 
+from zhengji_kg.base.dates import DATE_PATTERN
 from zhengji_kg.base.gazetteer import level_of
 from zhengji_kg.base.linescan import words_needed
 from zhengji_kg.base.matcher import Matcher
@@ -430,12 +431,8 @@ _DEPTH = {"province": 1, "city": 2, "county": 3, "": 4}
 
 _ISSUER_GAP = re.compile(r"[\s、，,。]*")
 # a byline under a regulation's title: （中共X县委组织部 2025年4月印发）, （2025年4月2日X印发）
-_ISSUE_DATE = (
-    r"(?:\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?)?"
-    r"|[〇零一二三四五六七八九]{4}年(?:[一二三四五六七八九十]{1,2}月(?:[一二三四五六七八九十]{1,3}日)?)?)"
-)
-_ISSUER_LEAD = re.compile(rf"[\s（(]*(?:{_ISSUE_DATE})?[\s、，,。]*")
-_ISSUER_TAIL = re.compile(rf"[\s、，,。]*(?:{_ISSUE_DATE})?\s*(?:印发|发布|制发|颁布|修订)?[\s）)。]*")
+_ISSUER_LEAD = re.compile(rf"[\s（(]*(?:{DATE_PATTERN})?[\s、，,。]*")
+_ISSUER_TAIL = re.compile(rf"[\s、，,。]*(?:{DATE_PATTERN})?\s*(?:印发|发布|制发|颁布|修订)?[\s）)。]*")
 SELF_REFERENCE_KIND = "self_reference"
 
 
@@ -456,12 +453,11 @@ def issuer_lines(doc: Document, by_sent: dict[int, list[Mention]]) -> Iterator[t
         orgs = [m for m in ms if m.type == "organization" and m.start < m.end]
         if not orgs or any(not any(o.start <= m.start and m.end <= o.end for o in orgs) for m in ms):
             continue
-        lead = _ISSUER_LEAD.match(doc.text, sent.start, orgs[0].start)
-        pos = lead.end() if lead and lead.end() == orgs[0].start else sent.start
+        pos, gap = sent.start, _ISSUER_LEAD  # (before the first body a byline's bracket and date, then gaps)
         for o in orgs:
-            if o.start < pos or not _ISSUER_GAP.fullmatch(doc.text, pos, o.start):
+            if o.start < pos or not gap.fullmatch(doc.text, pos, o.start):
                 break
-            pos = o.end
+            pos, gap = o.end, _ISSUER_GAP
         else:
             if _ISSUER_TAIL.fullmatch(doc.text, pos, sent.end):
                 yield sent, orgs

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from zhengji_kg.base import linescan
 from zhengji_kg.base.iri import URL_PATTERN
 from zhengji_kg.base.linescan import Screen, finditer, remove
 from zhengji_kg.base.matcher import Matcher
@@ -165,8 +166,9 @@ def clean_text(
             if view is text:
                 text, cut = remove(rx, text)
                 view = text
-            else:
-                view, text, cut = _remove_both(rx, view, text)
+            else:  # found in the simplified view, cut from both
+                spans = [m.span() for m in finditer(rx, view)]
+                view, text, cut = linescan.cut(view, spans), linescan.cut(text, spans), len(spans)
             if cut:  # what is left around a cut can join into a new match of any pattern
                 live = bp.screen.live(view)
     drop_lines = [(rid, rx) for rid, rx in bp.drop_lines if rx in live]
@@ -198,20 +200,6 @@ def clean_text(
 
 def _normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u3000", " ").replace("\xa0", " ")
-
-
-def _remove_both(rx: re.Pattern[str], view: str, text: str) -> tuple[str, str, int]:
-    """``remove`` on the simplified ``view`` (its lines that can hold a match: ``linescan.finditer``), the same
-    spans cut from ``text`` (of the same length)."""
-    spans = [m.span() for m in finditer(rx, view)]
-    if not spans:
-        return view, text, 0
-    cut_view, cut_text, pos = [], [], 0
-    for a, b in spans:
-        cut_view.append(view[pos:a])
-        cut_text.append(text[pos:a])
-        pos = b
-    return "".join(cut_view) + view[pos:], "".join(cut_text) + text[pos:], len(spans)
 
 
 def _document_date(dates: list[tuple[str, int, str]]) -> tuple[str, str]:
